@@ -126,7 +126,7 @@ class _Builder:
         self.current: dict[str, int] = {}  # scheme -> numId now in use
         self.default: dict[str, int] = {}  # scheme -> numId its styles carry
         self.styles: set[str] = set()
-        self.counters: dict[int, dict[int, int]] = {}  # for numbered="text"
+        self.counters: dict[str, dict[int, int]] = {}  # scheme -> level -> n, numbered="text"
         self.cited: set[str] = set()
 
     # ---------------------------------------------------------------- blocks
@@ -173,7 +173,7 @@ class _Builder:
             if num_id != self.default[scheme]:  # a restarted instance: the numId only
                 _el("numId", _el("numPr", p_pr), val=num_id)
         elif self.mode == "text":
-            text = f"{self._typed_label(scheme, num_id, level)} {text}"
+            text = f"{self._typed_label(scheme, level, options)} {text}"
         self._runs(p, text, bold=bold)
 
     def _table(self, rows) -> None:
@@ -287,26 +287,20 @@ class _Builder:
             self.doc.styles.element.append(style)
         return style_id
 
-    def _typed_label(self, scheme: str, num_id: int, level: int) -> str:
+    def _typed_label(self, scheme: str, level: int, options: dict) -> str:
         """The label Word would show, for typing it into the text (numbered="text")."""
-        fmt_of = {n: fmt for n, (fmt, _, _) in enumerate(LISTS[scheme])}
-        count = self.counters.setdefault(num_id, {})
-        start = self._start(num_id, level)
-        count[level] = count[level] + 1 if level in count else start
+        count = self.counters.setdefault(scheme, {})
+        if "start" in options or options.get("restart"):
+            count[level] = options.get("start", 1)
+        else:
+            count[level] = count.get(level, 0) + 1
         for deeper in [n for n in count if n > level]:
             del count[deeper]
         fmt, text, _ = LISTS[scheme][level]
         if fmt == "bullet":
             return "•"
         return re.sub(r"%(\d)", lambda m: _number(count.get(int(m.group(1)) - 1, 1),
-                                                   fmt_of[int(m.group(1)) - 1]), text)
-
-    def _start(self, num_id: int, level: int) -> int:
-        num = next(n for n in self.numbering.iter(_w("num")) if n.get(_w("numId")) == str(num_id))
-        for override in num.iter(_w("lvlOverride")):
-            if override.get(_w("ilvl")) == str(level):
-                return int(override.find(_w("startOverride")).get(_w("val")))
-        return 1
+                                                   LISTS[scheme][int(m.group(1)) - 1][0]), text)
 
     # ------------------------------------------------------------------- save
     def save(self, path, footnotes: dict, core_title, created) -> bytes:

@@ -143,6 +143,22 @@ def test_generated_start_override_and_restart():
     assert [b.label for b in doc.blocks] == ["a)", "b)", "e)", "f)", "a)", "A.", "I.", "II."]
 
 
+def test_typed_numbers_agree_with_word_numbering():
+    """docxgen types labels by its own counting; the reader resolves Word's numbering."""
+    blocks = [("heading0", "Een"), ("item1", "a"), ("item2", "i"), ("item2", "ii"),
+              ("item1", "b", {"start": 4}), ("item2", "i weer"), ("heading0", "Twee"),
+              ("item1", "a weer"), ("item0", "x", {"list": "outline"}),
+              ("item1", "x.1", {"list": "outline"}), ("item1", "x.5", {"list": "outline", "start": 5}),
+              ("item0", "y", {"list": "outline"}), ("item1", "y.1", {"list": "outline"})]
+    word = read_generated(blocks)
+    typed = read_generated(blocks, numbered="text")
+    assert [b.line() for b in word.blocks] == [b.text for b in typed.blocks]
+    assert [b.line() for b in word.blocks][4:6] == ["d) b", "i. i weer"]
+    # a start override counts once: later restarts begin at the level's own start
+    assert word.blocks[7].line() == "a) a weer"
+    assert [b.line() for b in word.blocks][-3:] == ["1.5 x.5", "2. y", "2.1 y.1"]
+
+
 def test_generated_bullets():
     doc = read_generated([("para", "Inzet:"), ("bullet", "eerste punt"),
                           ("bullet1", "subpunt"), ("bullet", "tweede punt")])
@@ -308,7 +324,22 @@ def test_numbering_levels_restart_isLgl_and_full_override():
     seen = [numbering.next_label("7", lvl) for lvl in (0, 1, 1, 0, 1, 2)]
     assert seen == ["III.", "(1)", "(2)", "IV.", "(3)", "4.1"]  # level 1 never restarts
     assert [numbering.next_label("8", 0) for _ in range(2)] == ["B)", "C)"]
+    assert numbering.next_label("7", 0) == "IV."  # list 8's numbers count for list 7 too
     assert numbering.next_label("99", 0) == ""  # an undefined list shows no label
+
+
+def test_lists_sharing_a_definition_continue_each_other():
+    root = etree.fromstring(f"""<w:numbering xmlns:w="{W}">
+      <w:abstractNum w:abstractNumId="1"><w:lvl w:ilvl="0"><w:start w:val="1"/>
+        <w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/></w:lvl></w:abstractNum>
+      <w:num w:numId="1"><w:abstractNumId w:val="1"/></w:num>
+      <w:num w:numId="2"><w:abstractNumId w:val="1"/></w:num>
+      <w:num w:numId="3"><w:abstractNumId w:val="1"/>
+        <w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride></w:num>
+    </w:numbering>""")
+    numbering = _Numbering(root, _Styles(etree.fromstring(f'<w:styles xmlns:w="{W}"/>')))
+    labels = [numbering.next_label(num, 0) for num in ("1", "1", "2", "3", "3", "1")]
+    assert labels == ["1.", "2.", "3.", "1.", "2.", "3."]
 
 
 def test_odd_numbering_values_do_not_crash():

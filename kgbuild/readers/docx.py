@@ -20,7 +20,7 @@ import io
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -234,14 +234,22 @@ def _numbering_element(word):
 
 
 class _Numbering:
-    """Word's list numbering: definitions plus the running counters of every list."""
+    """Word's list numbering: definitions plus the running counters of every list.
+
+    As in Word, the counters belong to the abstract definition: lists (``w:num``) sharing one
+    continue each other's numbers, and a list that overrides a level's start
+    (``w:startOverride``) restarts that level at that value where it first uses it; later
+    restarts, after a higher level advanced, begin at the level's own ``w:start``.
+    """
 
     def __init__(self, root, styles: _Styles):
         self.styles = styles
         self.abstract: dict[str, dict[int, _Level]] = {}
         self.style_link: dict[str, str] = {}  # abstractNum id -> numbering style it follows
-        self.nums: dict[str, tuple[str, dict[int, _Level]]] = {}
-        self.counters: dict[str, dict[int, int]] = {}
+        # numId -> (abstractNum id, levels it redefines, start overrides)
+        self.nums: dict[str, tuple[str, dict[int, _Level], dict[int, int]]] = {}
+        self.counters: dict[str, dict[int, int]] = {}  # abstractNum id -> ilvl -> number
+        self.used: set[tuple[str, int]] = set()  # (numId, ilvl) seen so far
         if root is None:
             return
         for abstract in root.iterchildren(_w("abstractNum")):
@@ -253,39 +261,33 @@ class _Numbering:
             if _val(abstract, "numStyleLink"):
                 self.style_link[aid] = _val(abstract, "numStyleLink")
         for num in root.iterchildren(_w("num")):
-            overrides: dict[int, _Level] = {}
+            redefined: dict[int, _Level] = {}
+            starts: dict[int, int] = {}
             for override in num.iterchildren(_w("lvlOverride")):
                 ilvl = _int(override.get(_w("ilvl")), 0)
-                lvl = override.find(_w("lvl"))
-                start = _int(_val(override, "startOverride"))
-                base = _level(lvl) if lvl is not None else None
-                if start is not None:
-                    base = base or _Level(start=start, fmt="")  # fmt "" = take the rest
-                    base.start = start
-                if base is not None:
-                    overrides[ilvl] = base
-            self.nums[num.get(_w("numId")) or ""] = (_val(num, "abstractNumId") or "", overrides)
+                if override.find(_w("lvl")) is not None:
+                    redefined[ilvl] = _level(override.find(_w("lvl")))
+                    starts[ilvl] = redefined[ilvl].start
+                if _int(_val(override, "startOverride")) is not None:
+                    starts[ilvl] = _int(_val(override, "startOverride"))
+            self.nums[num.get(_w("numId")) or ""] = (
+                _val(num, "abstractNumId") or "", redefined, starts)
 
     def levels(self, num_id: str) -> dict[int, _Level]:
         """The effective levels of list ``num_id`` (abstract definition plus overrides)."""
         if num_id not in self.nums:
             return {}
-        abstract_id, overrides = self.nums[num_id]
-        levels = dict(self._abstract_levels(abstract_id))
-        for ilvl, over in overrides.items():
-            if over.fmt:  # a full w:lvl replaces the definition
-                levels[ilvl] = over
-            elif ilvl in levels:  # only w:startOverride
-                levels[ilvl] = replace(levels[ilvl], start=over.start)
-        return levels
+        abstract_id, redefined, _ = self.nums[num_id]
+        return {**self.abstract.get(self._definition(abstract_id), {}), **redefined}
 
-    def _abstract_levels(self, abstract_id: str, depth: int = 0) -> dict[int, _Level]:
+    def _definition(self, abstract_id: str, depth: int = 0) -> str:
+        """The abstractNum that holds the levels (following ``w:numStyleLink``)."""
         link = self.style_link.get(abstract_id)
         if link and depth < 3:  # the definition lives with the numbering style it links to
             linked_num, _ = self.styles.numbering(link)
             if linked_num in self.nums:
-                return self._abstract_levels(self.nums[linked_num][0], depth + 1)
-        return self.abstract.get(abstract_id, {})
+                return self._definition(self.nums[linked_num][0], depth + 1)
+        return abstract_id
 
     def paragraph_numbering(self, p_pr, style_id: str | None) -> tuple[str, int] | None:
         """(numId, ilvl) of a paragraph, from its own w:numPr or its style; None if unnumbered."""
@@ -308,8 +310,13 @@ class _Numbering:
         levels = self.levels(num_id)
         if ilvl not in levels:
             return ""
-        count = self.counters.setdefault(num_id, {})
-        count[ilvl] = count[ilvl] + 1 if ilvl in count else levels[ilvl].start
+        abstract_id, _, starts = self.nums[num_id]
+        count = self.counters.setdefault(self._definition(abstract_id), {})
+        if ilvl in starts and (num_id, ilvl) not in self.used:
+            count[ilvl] = starts[ilvl]
+        else:
+            count[ilvl] = count[ilvl] + 1 if ilvl in count else levels[ilvl].start
+        self.used.add((num_id, ilvl))
         for deeper in [n for n in count if n > ilvl]:
             restart = levels[deeper].restart if deeper in levels else None
             if restart is None or (restart != 0 and ilvl < restart):
