@@ -196,6 +196,7 @@ _TREATY_NAMES = [
      r"|Treaty\s+on\s+the\s+Functioning\s+of\s+the\s+European\s+Union", "TFEU"),
     (r"VEU|TEU|EU-Verdrag|Verdrag\s+betreffende\s+de\s+Europese\s+Unie"
      r"|Treaty\s+on\s+European\s+Union", "TEU"),
+    (r"EG-Verdrag|EGV|EG|EC\s+Treaty|TEC|EC|Verdrag\s+tot\s+oprichting\s+van\s+de\s+Europese\s+Gemeenschap", "TEC"),
 ]
 _TREATY = re.compile("|".join(f"(?P<t{i}>\\b(?:{pattern})\\b)" for i, (pattern, _) in enumerate(_TREATY_NAMES)))
 _ORDINALS = {"eerste": "1", "tweede": "2", "derde": "3", "vierde": "4", "vijfde": "5", "zesde": "6",
@@ -228,7 +229,7 @@ def _parse_articles(span: str, treaty: str) -> tuple[list[TreatyArticle], int]:
             out.append(TreatyArticle(treaty, match.group("art"), paragraph))
         end = match.end()
         rest = span[match.end():]
-        more = re.match(r"\s*(?:,|\ben\b|\band\b|\bjuncto\b|\bjo\.)\s*(?:(?:[Aa]rtikel(?:en)?|[Aa]rt\.|[Aa]rticles?)\s*)?(?=\d)", rest)
+        more = re.match(r"(?:\s*(?:,|\ben\b|\band\b|\bjuncto\b|\bjo\.))+\s*(?:(?:[Aa]rtikel(?:en)?|[Aa]rt\.|[Aa]rticles?)\s*)?(?=\d)", rest)
         if not more:
             break
         pos = match.end() + more.end()
@@ -239,7 +240,8 @@ _BETWEEN = re.compile(r"[\s,(]*(?:(?:van\s+(?:het|de)|of\s+the|des|der)\s*)?[\s(
 
 
 def treaty_articles(text: str) -> list[TreatyArticle]:
-    """Treaty articles (TFEU = VWEU, TEU = VEU) with paragraph (lid) and point (onder).
+    """Treaty articles (TFEU = VWEU, TEU = VEU, TEC = the pre-2009 EG-Verdrag) with paragraph
+    (lid) and point (onder).
 
     >>> [t.key for t in treaty_articles("Artikel 16 en artikel 114 van het Verdrag betreffende de "
     ...                                 "Werking van de Europese Unie (VWEU)")]
@@ -250,6 +252,8 @@ def treaty_articles(text: str) -> list[TreatyArticle]:
     ['TFEU-4-2-a', 'TFEU-6-e']
     >>> [t.key for t in treaty_articles("artikel 12 van de Grondwet en artikel 114, eerste lid, VWEU")]
     ['TFEU-114-1']
+    >>> [t.key for t in treaty_articles("Artikel 157 lid 3 EG-Verdrag; Richtlijn 2000/31/EG")]
+    ['TEC-157-3']
     """
     flat = " ".join(text.split())
     found = []

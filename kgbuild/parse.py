@@ -53,12 +53,12 @@ SECTION_HEADINGS = [
     ("general", r"Algemene\s+gegevens"),
     ("essence", r"Essentie\s+(?:van\s+het\s+)?voorstel|Samenvatting\s+BNC-fiche|Korte\s+inhoud(?:\s+van\s+het)?\s+voorstel"),
     ("impact_assessment", r"Impact\s+[Aa]ssessment\s+Commissie"),
-    ("position", r"Nederlandse\s+positie\s+ten\s+aanzien\s+van\s+het\s+voorstel"),
+    ("position", r"Nederlandse\s+positie(?:\s+ten\s+aanzien\s+van\s+het\s+voorstel)?"),
     ("dutch_policy", r"Essentie\s+Nederlands\s+beleid(?:\s+op\s+dit\s+terrein)?"),
     ("assessment", r"Beoordeling\s*(?:\+|en)\s*inzet(?:\s+ten\s+aanzien\s+van\s+dit\s+voorstel)?"),
     ("balance_of_forces", r"Eerste\s+inschatting\s+(?:van\s+)?(?:het\s+)?krachtenveld"),
-    ("grondhouding", r"(?:Grondhouding|Nederlandse\s+positie|Nederlandse\s+beoordeling|Beoordeling)\s+(?:ten\s+aanzien\s+van|over|van\s+de)"
-                     r"\s+(?:de\s+)?bevoegdheid[^.\n]*"),
+    ("grondhouding", r"(?:Grondhouding|Nederlandse\s+positie|Nederlandse\s+beoordeling|Beoordeling|Oordeel)"
+                     r"(?:\s+(?:ten\s+aanzien\s+van|over|van|inzake))?\s+(?:de\s+)?bevoegdheid[^.\n]*"),
     ("subsidiarity_proportionality", r"Subsidiariteit\s+en\s+proportionaliteit"),
     ("competence", r"Bevoegdheid(?:svraag)?"),
     ("subsidiarity", r"Subsidiariteit(?:soordeel)?"),
@@ -70,10 +70,11 @@ SECTION_HEADINGS = [
               r"|Nederlandse\s+belangen\s+en\s+eerste\s+algemene\s+standpuntbepaling"),
 ]
 _FIELD_RE = [(name, re.compile(rf"^(?:{pattern})(?:\s*:\s*|\s+|$)(?P<value>.*)$", re.S)) for name, pattern in FIELD_LABELS]
-_HEADING_RE = [(name, re.compile(rf"^(?:{pattern})\s*(?::\s*(?P<value>.*))?$", re.S)) for name, pattern in SECTION_HEADINGS]
-_PHRASES = re.compile(
-    r"(?<=\s)(?=(?:\d\.\s+|[a-k]\)\s+)?(?:" + "|".join(p for _, p in FIELD_LABELS + SECTION_HEADINGS[:2]) +
-    r"|Korte\s+inhoud\s+voorstel|Fiche(?:\s+\d+)?\s*:|\d\.\s+(?:Nederlandse|Essentie|Samenvatting|Grondhouding)))")
+_HEADING_RE = [(name, re.compile(rf"^(?:{pattern})(?:\s*:\s*(?P<value>.*)|\s+(?P<run_on>[A-Z].*)|\s*)$", re.S))
+               for name, pattern in SECTION_HEADINGS]
+_PHRASES = re.compile(  # where a run-together transcript line is cut: before a label or heading
+    r"(?<=\s)(?=(?:\d\.\s+|[a-k]\)\s+)?(?:" + "|".join(p for _, p in FIELD_LABELS + SECTION_HEADINGS) +
+    r"|Fiche(?:\s+\d+)?)(?:\s*:|\s+(?:[A-Z0-9(]|http)))")
 
 _FICHE_TITLE = re.compile(r"^(?:.*?\b)?(?:Herzien(?:e)?\s+)?(?:BNC-)?[Ff]iche(?:\s+\d+)?\s*:\s*(?P<title>.+)$")
 _SIGNATURE = re.compile(r"^De\s+(?:[Mm]inister|[Ss]taatssecretaris)\s+(?:van|voor)\s+[^,]{3,80},\s*(?P<name>.*)$")
@@ -97,6 +98,16 @@ _MINISTRY_NAMES = [
     "Volkshuisvesting, Ruimtelijke Ordening en Milieubeheer", "Klimaat en Groene Groei",
     "Asiel en Migratie", "Landbouw, Natuurbeheer en Visserij",
 ]
+_MINISTRY_ABBREVIATIONS = {
+    "AZ": "Algemene Zaken", "BZK": "Binnenlandse Zaken en Koninkrijksrelaties", "BZ": "Buitenlandse Zaken",
+    "DEF": "Defensie", "EZK": "Economische Zaken en Klimaat", "EZ": "Economische Zaken", "FIN": "Financiën",
+    "IENW": "Infrastructuur en Waterstaat", "IENM": "Infrastructuur en Milieu", "VENW": "Verkeer en Waterstaat",
+    "JENV": "Justitie en Veiligheid", "VENJ": "Veiligheid en Justitie", "LNV": "Landbouw, Natuur en Voedselkwaliteit",
+    "LVVN": "Landbouw, Visserij, Voedselzekerheid en Natuur", "OCW": "Onderwijs, Cultuur en Wetenschap",
+    "OCENW": "Onderwijs, Cultuur en Wetenschap", "SZW": "Sociale Zaken en Werkgelegenheid",
+    "VWS": "Volksgezondheid, Welzijn en Sport", "VROM": "Volkshuisvesting, Ruimtelijke Ordening en Milieubeheer",
+    "KGG": "Klimaat en Groene Groei", "AENM": "Asiel en Migratie", "ELI": "Economische Zaken, Landbouw en Innovatie",
+}
 _TITLE_START = re.compile(
     r"^(?:Voorstel|Proposal|Gewijzigd\s+voorstel|Amended\s+proposal|Mededeling|Communication|Gezamenlijke\s+mededeling|"
     r"Joint\s+[Cc]ommunication|Verslag|Report|Aanbeveling|Recommendation|Witboek|White\s+[Pp]aper|Groenboek|"
@@ -112,6 +123,7 @@ class Unit:
     text: str
     label: str = ""
     footnotes: list[str] = field(default_factory=list)
+    cut: bool = False  # a piece of a run-together transcript line
 
 
 def parse_file(path: str | Path) -> FicheRecord:
@@ -177,7 +189,7 @@ def _units(doc: Document) -> list[Unit]:
             label, piece = _split_label(piece) if i or not block.label else (block.label, piece)
             if re.fullmatch(r"\d{1,3}", piece):
                 continue  # a page number of a PDF transcript
-            units.append(Unit(piece, label, block.footnotes if i == 0 else []))
+            units.append(Unit(piece, label, block.footnotes if i == 0 else [], cut=len(pieces) > 1))
     return units
 
 
@@ -187,8 +199,13 @@ def _resegment(text: str) -> list[str]:
     if len(cuts) < 2:
         return [text]
     bounds = [0, *cuts, len(text)]
-    pieces = [text[a:b].strip() for a, b in zip(bounds, bounds[1:])]
-    return [p for p in pieces if p]
+    pieces: list[str] = []
+    for piece in (text[a:b].strip() for a, b in zip(bounds, bounds[1:])):
+        if pieces and re.fullmatch(r"\d{1,2}\.|[a-k]\)", pieces[-1]):
+            pieces[-1] = f"{pieces[-1]} {piece}"  # a label cut off from its heading
+        elif piece:
+            pieces.append(piece)
+    return pieces
 
 
 def _split_label(text: str) -> tuple[str, str]:
@@ -211,13 +228,20 @@ def _match_field(text: str):
     return None
 
 
-def _match_heading(text: str):
-    if len(text) > 220:
-        return None
+def _match_heading(text: str, run_on: bool = False):
+    """``(section, text after the heading or None)`` when ``text`` starts with a heading.
+
+    Only in a cut-up transcript line (``run_on``) does a heading run on into its first
+    sentence without a colon (``Bevoegdheid Het …``).
+    """
     for name, pattern in _HEADING_RE:
         match = pattern.match(text)
-        if match:
-            return name, (match.group("value") or "").strip() or None
+        if not match or (match.group("run_on") is not None and not run_on):
+            continue
+        value = match.group("value") or match.group("run_on")
+        if value is None and len(text) > 220:
+            continue
+        return name, (value or "").strip() or None
     return None
 
 
@@ -317,7 +341,7 @@ def _structure(body: list[Unit]) -> _Body:
     current_section: str | None = None
     for unit in body:
         text = unit.text
-        heading = _match_heading(text)
+        heading = _match_heading(text, run_on=unit.cut)
         if heading and heading[0] == "general":
             current_field, current_section = None, None
             continue
@@ -410,6 +434,11 @@ def _ministries(text: str) -> list[str]:
             f"Ministerie voor {name.strip(' ,')}"
         if name and full not in found:
             found.append(full)
+    if not found:  # only abbreviations: "OCenW i.s.m. EZ"
+        for abbreviation in re.findall(r"\b([A-Z][A-Za-z]{1,4})\b", text):
+            name = _MINISTRY_ABBREVIATIONS.get(abbreviation.upper())
+            if name and f"Ministerie van {name}" not in found:
+                found.append(f"Ministerie van {name}")
     return found
 
 
@@ -452,11 +481,12 @@ def _parse_verdicts(record: FicheRecord, sections: dict[str, list[str]]) -> None
                     value = "negatief"
                 elif re.search(r"\bis\s+bevoegd\b|\bbevoegdheid\s+(?:is|bestaat)\b", joined):
                     value = "positief"
-        if value is None:
-            for parent in ("subsidiarity_proportionality", "grondhouding"):
+        if value is None:  # a combined section: the first verdict sentence naming this aspect
+            for parent in ("subsidiarity_proportionality", "grondhouding", *aspects):
                 sentences = [s for s in re.split(r"(?<=[.!?])\s+", " ".join(sections.get(parent, [])))
-                             if name in s.lower()]
-                if sentences and (value := verdict(" ".join(sentences[:1]))):
+                             if name in s.lower() and verdict(s)]
+                if sentences:
+                    value = verdict(sentences[0])
                     break
         setattr(verdicts, name, value)
     record.verdicts = verdicts
