@@ -6,7 +6,7 @@ A fiche is described as a list of blocks, each a tuple ``(kind, content)`` or
 =====================  ====================================================================
 ``("title", text)``     bold paragraph without number (``Fiche 1: Mededeling …``)
 ``("para", text)``      plain paragraph
-``("headingN", text)``  bold list paragraph at list level N (0-8) — fiche section headings
+``("headingN", text)``  bold list paragraph at list level N (0-8; ``heading`` = ``heading0``)
 ``("itemN", text)``     plain list paragraph at level N; in the default ``fiche`` list level 0
                         shows ``1.``, level 1 ``a)``, level 2 ``i.``
 ``("bullet", text)``    bullet list paragraph (``bulletN`` for level N)
@@ -27,8 +27,8 @@ Texts may carry markup: ``[^3]`` cites footnote 3 (a ``w:footnoteReference w:id=
 no number in the text) and ``[label](https://…)`` makes a hyperlink. In tables the same markup
 works inside cells, and ``\\n`` splits a cell into paragraphs.
 
-``footnotes`` maps footnote ids (as cited with ``[^id]``) to their texts; a ``\\n`` in a
-footnote text starts a new paragraph in it. They go into ``word/footnotes.xml``, a part related
+``footnotes`` maps footnote ids (as cited with ``[^id]``) to their plain texts; a ``\\n`` in
+a footnote text starts a new paragraph in it. They go into ``word/footnotes.xml``, a part related
 to the document with the footnotes relationship and content type, after Word's two separators.
 
 ``numbered`` says where list numbers live: ``True`` or ``"direct"`` — ``w:numPr`` on each
@@ -143,6 +143,8 @@ class _Builder:
             if not match or (match.group(1) == "h" and not match.group(2)):
                 raise ValueError(f"unknown block kind {kind!r}")
             name, level = match.group(1), int(match.group(2) or 0)
+            if (name == "h" and not 1 <= level <= 9) or (name != "h" and level > 8):
+                raise ValueError(f"no such level in block kind {kind!r}")
             if name == "h" and "list" not in options:
                 self._runs(self.doc.add_paragraph(style=f"Heading {level}")._p, content)
             elif name == "h":
@@ -157,7 +159,8 @@ class _Builder:
         """A paragraph in list ``scheme`` at ``level`` (a "Heading N" one if ``heading``)."""
         if scheme not in LISTS:
             raise ValueError(f"unknown list scheme {scheme!r}; one of {sorted(LISTS)}")
-        num_id = self._num_id(scheme, level, options)
+        # Word numbering only where it is used: "text" and "none" leave numbering.xml alone
+        num_id = self._num_id(scheme, level, options) if self.mode in ("direct", "style") else 0
         style = f"Heading {heading}" if heading else None
         p = self.doc.add_paragraph(style=style)._p
         if self.mode == "direct" or (heading and self.mode == "style"):

@@ -389,7 +389,7 @@ def test_broken_document_xml():
 def test_broken_footnotes_xml():
     data = make_fiche_docx(None, [("para", "tekst[^1]")], {1: "noot"})
     message = one_line_error(rewrite(data, "word/footnotes.xml", b"<w:footnotes"), "f.docx")
-    assert "footnotes.xml" in message
+    assert "XML syntax error in word/footnotes.xml" in message
 
 
 def test_missing_content_types_and_missing_parts():
@@ -432,3 +432,23 @@ def test_encrypted_word_file_read_directly():
     data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
     assert "encrypted or legacy" in one_line_error(data, "geheim.docx", read_docx)
     one_line_error(data, "geheim.docx")  # read_bytes: binary, neither .docx, PDF nor text
+
+
+# ------------------------------------------------------------- the generator itself
+
+
+def test_generator_writes_the_file_it_returns(tmp_path):
+    target = tmp_path / "fiche.docx"
+    data = make_fiche_docx(target, [("title", "Fiche 3: Richtlijn"), ("item1", "Titel voorstel")])
+    assert target.read_bytes() == data
+    doc = read_path(target)
+    assert doc.source == str(target) and doc.blocks[1].label == "a)"
+
+
+def test_generator_refuses_unknown_kinds_and_missing_footnotes():
+    with pytest.raises(ValueError, match="footnotes cited but not given"):
+        make_fiche_docx(None, [("para", "tekst[^2]")], {1: "noot"})
+    with pytest.raises(ValueError, match="unknown block kind"):
+        make_fiche_docx(None, [("kop", "tekst")])
+    with pytest.raises(ValueError, match="numbered must be"):
+        make_fiche_docx(None, [("para", "tekst")], numbered="soms")

@@ -497,7 +497,7 @@ def _footnotes(word, source: str) -> list[Footnote]:
     try:
         root = etree.fromstring(part.blob, parser)
     except etree.XMLSyntaxError as err:
-        raise InputError(source, f"corrupt .docx: XML syntax error in {part.partname} "
+        raise InputError(source, f"corrupt .docx: XML syntax error in {part.partname[1:]} "
                                  f"({_detail(err)})") from None
     out = []
     for note in root.iterchildren(_w("footnote")):
