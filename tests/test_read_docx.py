@@ -111,6 +111,20 @@ def test_real_fiche_metadata(real):
 # ---------------------------------------------------------------- generated fiches
 
 
+def test_generated_copy_of_the_real_fiche_reads_the_same(real):
+    """docxgen rebuilds the real fiche from what was read; reading it gives the same blocks."""
+    blocks = []
+    for block in real.blocks:
+        marks = "".join(f"[^{n}]" for n in block.footnotes)
+        kind = f"heading{block.level}" if block.kind == "list_item" else "para"
+        blocks.append((kind, block.text + marks))
+    notes = {note.id: note.text for note in real.footnotes}
+    copy = read_generated(blocks, notes, core_title=real.metadata["title"],
+                          created=dt.date(2025, 11, 14))
+    assert copy.blocks == real.blocks
+    assert copy.footnotes == real.footnotes and copy.metadata == real.metadata
+
+
 def test_generated_multilevel_numbering_restarts_lower_levels():
     doc = read_generated([
         ("heading0", "Algemene gegevens"), ("item1", "Titel voorstel"),
