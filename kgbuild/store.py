@@ -1,0 +1,190 @@
+"""The on-disk store directory: builds beside the live store, swapped in atomically.
+
+Layout (``--store DIR``, default ``data/store``)::
+
+    data/store                -> store.builds/20261128T012233Z-4242   (relative symlink)
+    data/store.builds/.lock   (held by the running build: one build at a time)
+    data/store.builds/20261128T012233Z-4242/
+        oxigraph/             the Oxigraph database (pyoxigraph.Store.read_only, oxigraph serve-read-only)
+        dump.nq.gz            every quad, N-Quads, gzip
+        report.json           written last: a build directory without it is unfinished
+
+A build writes a new directory under ``DIR.builds/`` and, once it is complete, points the
+``DIR`` symlink at it with one ``rename(2)``: readers see the old store or the new one, never a
+half-written one. A build that fails, is interrupted or killed (even ``kill -9``) leaves the
+link untouched; the next build removes its leftovers. The previous complete build is kept (a
+server may still have it open); older ones are removed.
+
+>>> import tempfile, pathlib
+>>> root = pathlib.Path(tempfile.mkdtemp())
+>>> with BuildDir(root / "store") as build:
+...     _ = (build.path / "report.json").write_text("{}")
+...     build.publish()
+1
+>>> current(root / "store") == build.path
+True
+"""
+
+from __future__ import annotations
+
+import fcntl
+import gzip
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Iterable
+
+from pyoxigraph import Quad, RdfFormat, Store
+
+from .errors import KgbuildError
+
+REPORT = "report.json"
+DUMP = "dump.nq.gz"
+DATABASE = "oxigraph"
+
+
+class StoreError(KgbuildError):
+    """The store directory cannot be used (unwritable, locked, not a kgbuild store)."""
+
+    exit_code = 2
+
+
+def builds_dir(store_dir: Path) -> Path:
+    """Where the build directories of ``store_dir`` live: ``DIR.builds`` beside it.
+
+    >>> builds_dir(Path("data/store"))
+    PosixPath('data/store.builds')
+    """
+    return store_dir.parent / f"{store_dir.name}.builds"
+
+
+def current(store_dir: Path) -> Path | None:
+    """The build directory ``store_dir`` points at, or ``None`` when there is no store yet."""
+    store_dir = Path(store_dir)
+    if not store_dir.is_symlink():
+        return None
+    target = store_dir.resolve()
+    return target if target.is_dir() else None
+
+
+def open_read_only(store_dir: Path) -> Store:
+    """The current store, opened read-only (``pyoxigraph.Store.read_only``).
+
+    Raises ``StoreError`` naming ``store_dir`` when there is no built store there.
+    """
+    build = current(Path(store_dir))
+    if build is None or not (build / DATABASE).is_dir():
+        raise StoreError(f"{store_dir}: no built store (run `kgbuild build`)")
+    return Store.read_only(str(build / DATABASE))
+
+
+class BuildDir:
+    """A new build directory, locked against concurrent builds, removed unless published.
+
+    Use as a context manager; inside, write into ``path`` and call ``publish()`` last.
+    Entering takes the lock and removes leftovers of earlier killed or failed builds.
+    """
+
+    def __init__(self, store_dir: Path):
+        self.store_dir = Path(store_dir)
+        self.builds = builds_dir(self.store_dir)
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        self.path = self.builds / f"{stamp}-{os.getpid()}"
+        self.published = False
+        self._lock = None
+
+    def __enter__(self) -> "BuildDir":
+        if self.store_dir.exists() and not self.store_dir.is_symlink():
+            if self.store_dir.is_dir() and not any(self.store_dir.iterdir()):
+                self.store_dir.rmdir()
+            else:
+                raise StoreError(f"{self.store_dir}: exists and is not a kgbuild store link; "
+                                 "move it away or choose another --store")
+        try:
+            self.builds.mkdir(parents=True, exist_ok=True)
+            self._lock = open(self.builds / ".lock", "w")
+        except OSError as err:
+            raise StoreError(f"{self.store_dir}: cannot write: {err.strerror}") from None
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise StoreError(f"{self.store_dir}: another build is running") from None
+        self.clean()
+        base, n = self.path, 0
+        while True:
+            try:
+                self.path.mkdir()
+                return self
+            except FileExistsError:  # two builds within one second in one process
+                n += 1
+                self.path = base.with_name(f"{base.name}-{n}")
+            except OSError as err:
+                self._unlock()
+                raise StoreError(f"{self.store_dir}: cannot write: {err.strerror}") from None
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if not self.published:
+                shutil.rmtree(self.path, ignore_errors=True)
+        finally:
+            self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.close()  # closing releases the flock
+            self._lock = None
+
+    def clean(self) -> list[Path]:
+        """Remove unfinished builds and complete ones older than the current and previous one."""
+        live = current(self.store_dir)
+        dirs = [p for p in self.builds.iterdir() if p.is_dir()]
+        complete = sorted((p for p in dirs if (p / REPORT).is_file() and p != live),
+                          key=lambda p: (p / REPORT).stat().st_mtime_ns)
+        keep = {live, *complete[-1:]}
+        removed = [p for p in dirs if p not in keep]
+        for p in removed:
+            shutil.rmtree(p, ignore_errors=True)
+        return removed
+
+    def publish(self) -> int:
+        """Point ``store_dir`` at this build (atomic rename of a fresh symlink); prune old builds.
+
+        Returns the number of build directories left under ``DIR.builds``.
+        """
+        if not (self.path / REPORT).is_file():
+            raise StoreError(f"{self.path}: incomplete build, {REPORT} missing")
+        link = self.store_dir.parent / f".{self.store_dir.name}.swap-{os.getpid()}"
+        if link.is_symlink():
+            link.unlink()
+        os.symlink(os.path.relpath(self.path, self.store_dir.parent), link)
+        os.replace(link, self.store_dir)
+        self.published = True
+        self.clean()
+        return sum(1 for p in self.builds.iterdir() if p.is_dir())
+
+
+def load(path: Path, quads: Iterable[Quad]) -> int:
+    """Create an Oxigraph database at ``path`` holding ``quads`` (bulk load); returns its size.
+
+    >>> import tempfile
+    >>> from pyoxigraph import NamedNode, Quad
+    >>> q = Quad(NamedNode("http://e.org/s"), NamedNode("http://e.org/p"), NamedNode("http://e.org/o"))
+    >>> load(Path(tempfile.mkdtemp()) / "db", [q])
+    1
+    """
+    store = Store(str(path))
+    store.bulk_extend(quads)
+    store.flush()
+    size = len(store)
+    del store  # closes the database
+    return size
+
+
+def dump(path: Path, store_path: Path) -> None:
+    """Write every quad of the database at ``store_path`` to ``path`` as gzipped N-Quads."""
+    store = Store.read_only(str(store_path))
+    with gzip.open(path, "wb", compresslevel=5) as out:
+        store.dump(out, format=RdfFormat.N_QUADS)
+    del store
