@@ -25,6 +25,7 @@ class Block:
     label: str = ""  # resolved list number or bullet: "1.", "a)", "•"
     footnotes: list[str] = field(default_factory=list)  # ids of the footnotes cited here
     rows: list[list[str]] | None = None  # cell texts, for kind == "table"
+    links: list[str] = field(default_factory=list)  # hyperlink targets (URLs) in the block
 
     def line(self) -> str:
         """The block as one line of text, label first."""

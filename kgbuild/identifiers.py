@@ -149,7 +149,7 @@ _KAMERSTUK = re.compile(
     r"\b(?:Kamerstuk(?:ken)?|TK|EK|Kst\.?)\s*(?:I{1,2}\s+)?"
     r"(?:(?:19|20)\d\d(?:\s*[-–/]\s*(?:19|20)?\d\d)?\s*,?\s*)?"
     rf"(?:nr\.\s*)?({_DOSSIER}(?:\s*(?:,|\ben\b)\s*{_DOSSIER})*)\s*,?\s*"
-    r"(?:nr\.?|letter)\s*(\d{1,5}|[A-Z]{1,3}(?![a-z]))",
+    r"(?:(?:nr\.?|letter)\s*(\d{1,5}|[A-Z]{1,3})|([A-Z]{1,3}))(?!\w)",
 )
 _KAMERSTUK_DASH = re.compile(r"\b(?:Kamerstuk(?:ken)?\s+|kst-)(\d{5}(?:-[A-Z0-9]{1,4})?)-(\d{1,5}|[A-Z]{1,3})\b")
 
@@ -174,7 +174,7 @@ def kamerstukken(text: str) -> list[KamerstukRef]:
     >>> [k.key for k in kamerstukken("Kamerstukken II 2023/24, 21 501-30, nr. 612; (Kamerstuk 22112-4030)")]
     ['21501-30-612', '22112-4030']
     >>> [k.key for k in kamerstukken("Kamerstukken I 2022/23, 36 300, D")]
-    []
+    ['36300-D']
     >>> [k.key for k in kamerstukken("Kamerstukken I 2022/23, 36 300, letter D")]
     ['36300-D']
     """
@@ -182,7 +182,8 @@ def kamerstukken(text: str) -> list[KamerstukRef]:
     found = []
     for match in _KAMERSTUK.finditer(flat):
         dossiers = [normalise_dossier(d) for d in re.findall(_DOSSIER, match.group(1))]
-        found.append((match.start(), KamerstukRef(dossiers[0], match.group(2), tuple(dossiers[1:]))))
+        number = match.group(2) or match.group(3)
+        found.append((match.start(), KamerstukRef(dossiers[0], number, tuple(dossiers[1:]))))
     for match in _KAMERSTUK_DASH.finditer(flat):
         found.append((match.start(), KamerstukRef(match.group(1), match.group(2))))
     return _unique(ref for _, ref in sorted(found, key=lambda pair: pair[0]))

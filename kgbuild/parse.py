@@ -106,7 +106,7 @@ _MINISTRY_ABBREVIATIONS = {
     "LVVN": "Landbouw, Visserij, Voedselzekerheid en Natuur", "OCW": "Onderwijs, Cultuur en Wetenschap",
     "OCENW": "Onderwijs, Cultuur en Wetenschap", "SZW": "Sociale Zaken en Werkgelegenheid",
     "VWS": "Volksgezondheid, Welzijn en Sport", "VROM": "Volkshuisvesting, Ruimtelijke Ordening en Milieubeheer",
-    "KGG": "Klimaat en Groene Groei", "AENM": "Asiel en Migratie", "ELI": "Economische Zaken, Landbouw en Innovatie",
+    "KGG": "Klimaat en Groene Groei", "JUS": "Justitie", "AENM": "Asiel en Migratie", "ELI": "Economische Zaken, Landbouw en Innovatie",
 }
 _TITLE_START = re.compile(
     r"^(?:Voorstel|Proposal|Gewijzigd\s+voorstel|Amended\s+proposal|Mededeling|Communication|Gezamenlijke\s+mededeling|"
@@ -124,6 +124,7 @@ class Unit:
     label: str = ""
     footnotes: list[str] = field(default_factory=list)
     cut: bool = False  # a piece of a run-together transcript line
+    links: list[str] = field(default_factory=list)  # hyperlink targets
 
 
 def parse_file(path: str | Path) -> FicheRecord:
@@ -189,7 +190,8 @@ def _units(doc: Document) -> list[Unit]:
             label, piece = _split_label(piece) if i or not block.label else (block.label, piece)
             if re.fullmatch(r"\d{1,3}", piece):
                 continue  # a page number of a PDF transcript
-            units.append(Unit(piece, label, block.footnotes if i == 0 else [], cut=len(pieces) > 1))
+            units.append(Unit(piece, label, block.footnotes if i == 0 else [], cut=len(pieces) > 1,
+                              links=block.links if i == 0 else []))
     return units
 
 
@@ -361,7 +363,7 @@ def _structure(body: list[Unit]) -> _Body:
                 current_field = field_match[0]
                 fields.setdefault(current_field, [])
                 if field_match[1]:
-                    fields[current_field].append(Unit(field_match[1], "", unit.footnotes))
+                    fields[current_field].append(Unit(field_match[1], "", unit.footnotes, links=unit.links))
                 continue
             if current_field:
                 fields[current_field].append(unit)
@@ -387,8 +389,8 @@ def _title(candidates: list[str], header: list[Unit]) -> str | None:
 
 
 def _parse_fields(record: FicheRecord, fields: dict[str, list[Unit]], general_complete: bool) -> None:
-    def text_of(name: str) -> str | None:
-        return " ".join(u.text for u in fields[name]) if name in fields else None
+    def text_of(name: str) -> str | None:  # a field's value, with the targets of its links
+        return " ".join(" ".join([u.text, *u.links]) for u in fields[name]) if name in fields else None
 
     if "proposal_titles" in fields:
         record.proposal_titles = _proposal_titles(fields["proposal_titles"])
