@@ -1,0 +1,197 @@
+"""Benchmark the SPARQL endpoint: latency of every catalogue query, and sustained throughput.
+
+    python bench/queries.py                        # real corpus (data/store) and 5,000 fiches
+    python bench/queries.py --fiches 0             # real corpus only
+    python bench/queries.py --store DIR --fiches 0 # an existing store
+    python bench/queries.py --oxigraph             # also: `oxigraph serve-read-only` alone
+
+Prints one table per store: median and 95th-percentile latency of each catalogue query over
+HTTP (``kgbuild serve`` on a free loopback port, one client), then the sustained queries per
+second of a Kamerstuk lookup with concurrent keep-alive clients (separate processes). Federated
+queries are left out (they would call EUR-Lex). Only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from kgbuild.query import find_query, insert_values, load_catalogue, make_term  # noqa: E402
+from kgbuild.serve import spawn  # noqa: E402
+
+LOOKUP = "fiches-citing-kamerstuk"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_kgbuild(store: Path, workers: int | None) -> tuple[subprocess.Popen, str]:
+    """``kgbuild serve`` on a free loopback port; returns the process and the endpoint URL."""
+    return spawn(store, *(["--workers", str(workers)] if workers else []))
+
+
+def start_oxigraph(store: Path) -> tuple[subprocess.Popen, str]:
+    """``oxigraph serve-read-only`` alone, for comparison (no allowlist, no kill-on-timeout)."""
+    port = free_port()
+    proc = subprocess.Popen(["oxigraph", "serve-read-only", "--location", str(store / "oxigraph"),
+                             "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/query"
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc, url
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("oxigraph serve-read-only did not start")
+
+
+class Client:
+    """One keep-alive HTTP connection with TCP_NODELAY."""
+
+    def __init__(self, url: str):
+        rest = url.split("://", 1)[1]
+        hostport, _, path = rest.partition("/")
+        host, _, port = hostport.partition(":")
+        self.path = "/" + path
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=120)
+        self.conn.connect()
+        self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def get(self, query: str) -> bytes:
+        self.conn.request("GET", f"{self.path}?{urlencode({'query': query})}",
+                          headers={"Accept": "application/sparql-results+json"})
+        resp = self.conn.getresponse()
+        body = resp.read()
+        if resp.status != 200:
+            raise RuntimeError(f"{resp.status}: {body[:200]!r}")
+        return body
+
+
+def latencies(url: str, query: str, runs: int) -> tuple[float, float]:
+    """Median and 95th percentile in ms of ``runs`` sequential requests (after one warm-up)."""
+    client = Client(url)
+    client.get(query)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        client.get(query)
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, int(0.95 * len(times)))]
+
+
+def _load(url: str, queries: list[str], seconds: float, counter) -> None:
+    client = Client(url)
+    end, n = time.monotonic() + seconds, 0
+    while time.monotonic() < end:
+        client.get(queries[n % len(queries)])
+        n += 1
+    with counter.get_lock():
+        counter.value += n
+
+
+def throughput(url: str, queries: list[str], clients: int, seconds: float) -> float:
+    """Queries per second with ``clients`` concurrent client processes for ``seconds``."""
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("l", 0)
+    procs = [ctx.Process(target=_load, args=(url, queries, seconds, counter))
+             for _ in range(clients)]
+    t0 = time.perf_counter()
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    return counter.value / (time.perf_counter() - t0)
+
+
+def lookup_queries(store: Path, n: int = 50) -> list[str]:
+    """Kamerstuk lookups for Kamerstukken that fiches in the store cite (varied, not cached)."""
+    import pyoxigraph as ox
+
+    q = find_query(LOOKUP)
+    db = ox.Store.read_only(str(store / "oxigraph"))
+    keys = [row["kamerstuk"] for row in db.query(q.text, use_default_graph_as_union=True)]
+    keys = list(dict.fromkeys(keys))[:n] or [make_term("26643-640", q.params[0].type)]
+    return [insert_values(q.text, "kamerstuk", [k]) for k in keys]
+
+
+def bench_store(label: str, store: Path, args) -> None:
+    print(f"\n== {label}: {store}")
+    proc, url = start_kgbuild(store, args.workers)
+    try:
+        print(f"{'query':<42}{'median ms':>10}{'p95 ms':>10}")
+        for q in load_catalogue():
+            if q.endpoint:
+                print(f"{q.name:<42}{'(federated: not run)':>20}")
+                continue
+            text = q.text
+            if q.name == LOOKUP:
+                text = lookup_queries(store, 1)[0]
+            med, p95 = latencies(url, text, args.runs)
+            print(f"{q.name:<42}{med:>10.1f}{p95:>10.1f}")
+        lookups = lookup_queries(store)
+        servers = [("kgbuild serve", url)]
+        if args.oxigraph:
+            oxi, oxi_url = start_oxigraph(store)
+            servers.append(("oxigraph serve-read-only", oxi_url))
+        for name, target in servers:
+            for clients in args.clients:
+                qps = throughput(target, lookups, clients, args.seconds)
+                print(f"{name}: Kamerstuk lookup, {clients:>2} clients: {qps:8.0f} queries/s")
+        if args.oxigraph:
+            oxi.kill()
+            oxi.wait()
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, default=ROOT / "data" / "store",
+                        help="store of the real corpus (built from data/fiches when missing)")
+    parser.add_argument("--fiches", type=int, default=5000,
+                        help="also bench a corpus of this many fiches (bench/corpus.py); 0: skip")
+    parser.add_argument("--runs", type=int, default=30, help="requests per query for latency")
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 8])
+    parser.add_argument("--seconds", type=float, default=5.0, help="duration of a load run")
+    parser.add_argument("--workers", type=int, default=None, help="kgbuild serve --workers")
+    parser.add_argument("--oxigraph", action="store_true",
+                        help="also measure oxigraph serve-read-only on its own")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores; kgbuild serve workers: {args.workers or 'default'}")
+
+    from kgbuild.build import build
+
+    if not (args.store / "oxigraph").is_dir():
+        build([ROOT / "data" / "fiches"], args.store, progress=False)
+    bench_store("real corpus", args.store, args)
+    if args.fiches:
+        from corpus import make_corpus
+
+        with tempfile.TemporaryDirectory(prefix="kgbuild-bench-") as tmp:
+            make_corpus(args.fiches, Path(tmp) / "fiches")
+            build([Path(tmp) / "fiches"], Path(tmp) / "store", progress=False)
+            bench_store(f"{args.fiches} fiches", Path(tmp) / "store", args)
+
+
+if __name__ == "__main__":
+    main()

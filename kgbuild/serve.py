@@ -1,0 +1,690 @@
+"""The SPARQL endpoint: a threaded Python front server and a pool of Oxigraph worker processes.
+
+The front server (stdlib ``http.server``, TCP_NODELAY, HTTP/1.1 keep-alive) speaks the SPARQL 1.1
+Protocol at ``/sparql`` and ``/query``, inspects every query (updates refused, every SERVICE IRI
+checked against the allowlist) and hands it to a worker process that holds a read-only
+pyoxigraph store. A query that outlives the timeout gets its worker KILLED and replaced, so its
+CPU is really freed, whatever it was doing (a cross join, a hanging SERVICE). Every other path
+goes to ``kgbuild/web.py`` (``web.handle``, see docs/CONTRACTS.md "HTTP server").
+
+Default-graph policy: a query without GRAPH sees the union of all graphs (asserted per-fiche
+graphs, the inferred graph, ontology and reference data); ``default-graph-uri`` narrows it.
+
+>>> negotiate("text/csv, application/json;q=0.5", None)
+('csv', 'jsonld')
+>>> negotiate(None, "turtle")
+(None, 'turtle')
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import multiprocessing
+import os
+import queue
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .errors import KgbuildError
+from .query import (CELLAR_ENDPOINT, QueryError, inspect_query, load_catalogue, read_prefixes,
+                    QUERIES_DIR)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+SPARQL_PATHS = ("/sparql", "/query")
+MAX_BODY = 1 << 20  # a query larger than 1 MiB is refused
+
+# name -> (media type, pyoxigraph format name); first of each is the default
+RESULT_FORMATS = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+GRAPH_FORMATS = {
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
+}
+# further media types clients send for the same formats
+_ALIASES = {
+    "application/json": ("json", "jsonld"),
+    "application/xml": ("xml", "rdfxml"),
+    "text/xml": ("xml", "rdfxml"),
+    "text/plain": (None, "ntriples"),
+    "application/x-turtle": (None, "turtle"),
+}
+_FORMAT_PARAM = {
+    "json": ("json", "jsonld"), "xml": ("xml", "rdfxml"), "csv": ("csv", None),
+    "tsv": ("tsv", None), "turtle": (None, "turtle"), "ttl": (None, "turtle"),
+    "ntriples": (None, "ntriples"), "nt": (None, "ntriples"), "jsonld": (None, "jsonld"),
+    "json-ld": (None, "jsonld"), "rdfxml": (None, "rdfxml"),
+}
+KNOWN_PARAMS = ("query", "default-graph-uri", "named-graph-uri", "format")
+UPDATE_PARAMS = ("update", "using-graph-uri", "using-named-graph-uri")
+
+
+class HttpError(Exception):
+    """An answer with a status and a one-line message."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+# --- content negotiation -----------------------------------------------------------------------
+
+
+def parse_accept(accept: str | None) -> list[tuple[str, float]]:
+    """``Accept`` → ``[(media type, q), …]``.
+
+    >>> parse_accept("text/csv;q=0.5, application/json")
+    [('text/csv', 0.5), ('application/json', 1.0)]
+    """
+    out = []
+    for part in (accept or "").split(","):
+        media, *params = [p.strip() for p in part.split(";")]
+        if not media:
+            continue
+        q = 1.0
+        for p in params:
+            if p.lower().startswith("q="):
+                try:
+                    q = float(p[2:])
+                except ValueError:
+                    q = 0.0
+        out.append((media.lower(), q))
+    return out
+
+
+def _quality(media: str, accepted: list[tuple[str, float]]) -> float:
+    best, best_rank = 0.0, -1
+    for pattern, q in accepted:
+        rank = 2 if pattern == media else 1 if pattern == media.split("/")[0] + "/*" \
+            else 0 if pattern == "*/*" else -1
+        if rank > best_rank:
+            best, best_rank = q, rank
+    return best if best_rank >= 0 else 0.0
+
+
+def negotiate(accept: str | None, fmt: str | None) -> tuple[str | None, str | None]:
+    """The (results format, graph format) to answer in: from ``format=`` or the Accept header
+    (q-values honoured; ``None`` = nothing acceptable for that kind of query).
+
+    >>> negotiate("*/*", None)
+    ('json', 'turtle')
+    >>> negotiate("application/sparql-results+xml", None)
+    ('xml', None)
+    """
+    if fmt:
+        key = fmt.lower()
+        if key in _FORMAT_PARAM:
+            return _FORMAT_PARAM[key]
+        media = {**{v: (k, None) for k, v in RESULT_FORMATS.items()},
+                 **{v: (None, k) for k, v in GRAPH_FORMATS.items()}, **_ALIASES}
+        if key in media:
+            return media[key]
+        raise HttpError(400, f"unknown format '{fmt}' (use one of: {', '.join(_FORMAT_PARAM)})")
+    accepted = parse_accept(accept) or [("*/*", 1.0)]
+
+    def pick(formats: dict[str, str], slot: int) -> str | None:
+        offers = [(name, media) for name, media in formats.items()]
+        offers += [(names[slot], media) for media, names in _ALIASES.items() if names[slot]]
+        scored = [(_quality(media, accepted), -i, name) for i, (name, media) in enumerate(offers)]
+        q, _, name = max(scored)
+        return name if q > 0 else None
+
+    return pick(RESULT_FORMATS, 0), pick(GRAPH_FORMATS, 1)
+
+
+# --- worker processes --------------------------------------------------------------------------
+
+
+@dataclass
+class Request:
+    """What a worker runs: a query, the formats to answer in and the dataset."""
+
+    query: str
+    results_format: str | None = "json"
+    graph_format: str | None = "turtle"
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+    federated: bool = False
+
+
+def _worker_main(conn, store_dir: str, prefixes: dict[str, str]) -> None:
+    """A worker process: open the store read-only, answer requests until the pipe closes.
+
+    The store directory is a symlink swapped by each build: when it points elsewhere, the worker
+    reopens it, so a rebuild is served without a restart.
+    """
+    from .query import open_store
+
+    opened, store = None, None
+    try:
+        opened, store = os.path.realpath(store_dir), open_store(store_dir)
+        conn.send(("ready", ""))
+    except Exception as err:  # noqa: BLE001 - reported to the parent as one line
+        conn.send(("error", " ".join(str(err).split())))
+        return
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            now = os.path.realpath(store_dir)
+            if now != opened:
+                store, opened = open_store(store_dir), now
+            conn.send(execute(store, request, prefixes))
+        except Exception as err:  # noqa: BLE001 - one line to the client, never a traceback
+            conn.send((500, "text/plain; charset=utf-8", _line(f"query failed: {err}")))
+
+
+def execute(store, request: Request, prefixes: dict[str, str]) -> tuple[int, str, bytes]:
+    """Run one request on a pyoxigraph store: ``(status, content type, body)``.
+
+    >>> import pyoxigraph as ox
+    >>> execute(ox.Store(), Request("ASK {}"), {})
+    (200, 'application/sparql-results+json', b'{"head":{},"boolean":true}')
+    >>> execute(ox.Store(), Request("ASK {"), {})[0]
+    400
+    """
+    import pyoxigraph as ox
+
+    kwargs: dict = {"prefixes": prefixes}
+    if request.default_graphs:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    if request.named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
+    try:
+        results = store.query(request.query, **kwargs)
+    except SyntaxError as err:
+        return 400, "text/plain; charset=utf-8", _line(f"syntax error: {err}")
+    except ValueError as err:
+        return 400, "text/plain; charset=utf-8", _line(f"bad request: {err}")
+    try:
+        if isinstance(results, ox.QueryTriples):
+            name = request.graph_format
+            if name is None:
+                return _not_acceptable("CONSTRUCT/DESCRIBE", GRAPH_FORMATS)
+            fmt = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+                   "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}[name]
+            body = ox.serialize(results, format=fmt,
+                                prefixes=prefixes if name == "turtle" else None)
+            return 200, GRAPH_FORMATS[name], body
+        name = request.results_format
+        if name is None:
+            return _not_acceptable("SELECT/ASK", RESULT_FORMATS)
+        fmt = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+               "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}[name]
+        media = RESULT_FORMATS[name] + ("; charset=utf-8" if name in ("csv", "tsv") else "")
+        return 200, media, results.serialize(format=fmt)
+    except (OSError, RuntimeError, ValueError) as err:
+        if request.federated:
+            return 502, "text/plain; charset=utf-8", _line(f"SERVICE call failed: {err}")
+        return 500, "text/plain; charset=utf-8", _line(f"query failed: {err}")
+
+
+def _not_acceptable(kind: str, formats: dict[str, str]) -> tuple[int, str, bytes]:
+    return 406, "text/plain; charset=utf-8", _line(
+        f"{kind} results cannot be given in the requested format; available: "
+        + ", ".join(formats.values()))
+
+
+def _line(message: str) -> bytes:
+    return (" ".join(str(message).split()) + "\n").encode()
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: multiprocessing.Process
+    conn: object
+
+
+class WorkerPool:
+    """Worker processes, each with its own read-only store; a timed-out one is killed.
+
+    ``run`` waits for a free worker and its answer within ``timeout`` seconds in all; past that
+    the worker is killed (SIGKILL: its CPU is freed at once) and a fresh one started.
+    """
+
+    def __init__(self, store_dir: Path | str, *, size: int = 2, timeout: float = 30.0,
+                 prefixes: dict[str, str] | None = None):
+        self.store_dir, self.timeout = str(store_dir), timeout
+        self.prefixes = prefixes or {}
+        self._ctx = multiprocessing.get_context("spawn")
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        for _ in range(size):
+            self._idle.put(self._start())
+
+    def _start(self) -> _Worker:
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(target=_worker_main, daemon=True, name="kgbuild-sparql",
+                                    args=(child, self.store_dir, self.prefixes))
+        process.start()
+        child.close()
+        if not parent.poll(120):
+            process.kill()
+            raise KgbuildError("a query worker did not start within 120 s")
+        status, message = parent.recv()
+        if status != "ready":
+            process.join()
+            raise KgbuildError(message)
+        worker = _Worker(process, parent)
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def pids(self) -> list[int]:
+        """The worker processes' ids (tests watch their CPU time)."""
+        with self._lock:
+            return [w.process.pid for w in self._all]
+
+    def run(self, request: Request) -> tuple[int, str, bytes]:
+        """Run a request on a free worker: ``(status, content type, body)``."""
+        deadline = time.monotonic() + self.timeout
+        try:
+            worker = self._idle.get(timeout=self.timeout)
+        except queue.Empty:
+            return 503, "text/plain; charset=utf-8", _line(
+                f"all query workers stayed busy for {self.timeout:g} s; try again later")
+        try:
+            worker.conn.send(request)
+            if worker.conn.poll(max(deadline - time.monotonic(), 0.001)):
+                answer = worker.conn.recv()
+                self._idle.put(worker)
+                return answer
+            message = f"query stopped: it ran past the {self.timeout:g} s timeout"
+        except (EOFError, OSError):
+            message = "the query worker died while running the query (out of memory?)"
+        self._replace(worker)
+        return 503, "text/plain; charset=utf-8", _line(message)
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.process.kill()
+        with self._lock:
+            self._all.discard(worker)
+        threading.Thread(target=self._respawn, args=(worker,), daemon=True).start()
+
+    def _respawn(self, old: _Worker) -> None:
+        old.process.join()
+        old.conn.close()
+        while not self._closed:
+            try:
+                self._idle.put(self._start())
+                return
+            except KgbuildError as err:  # the store vanished mid-swap: try again shortly
+                print(f"kgbuild serve: restarting a worker: {err}", file=sys.stderr)
+                time.sleep(1)
+
+    def close(self) -> None:
+        """Kill every worker."""
+        self._closed = True
+        with self._lock:
+            workers, self._all = list(self._all), set()
+        for worker in workers:
+            worker.process.kill()
+            worker.process.join()
+
+
+# --- the HTTP server ---------------------------------------------------------------------------
+
+
+@dataclass
+class Endpoint:
+    """The served endpoint's settings and its worker pool."""
+
+    pool: WorkerPool
+    allowed_services: frozenset[str]
+    prefixes: dict[str, str]
+    ui_page: bytes = b""
+
+    def check(self, query: str) -> bool:
+        """Refuse updates and SERVICE calls off the allowlist; True if the query federates."""
+        try:
+            info = inspect_query(query, prefixes=self.prefixes)
+        except QueryError as err:
+            raise HttpError(403, str(err)) from None
+        if info.kind == "UPDATE":
+            raise HttpError(403, "this endpoint is read-only: SPARQL Update is not accepted")
+        for iri in info.services:
+            if iri not in self.allowed_services:
+                raise HttpError(403, f"SERVICE <{iri}> is not allowed; allowed: "
+                                + ", ".join(f"<{s}>" for s in sorted(self.allowed_services)))
+        return bool(info.services)
+
+    def sparql(self, query: str):
+        """Run a query for ``web.handle``: rows (dicts of terms), a bool, or a list of triples."""
+        import pyoxigraph as ox
+
+        try:
+            if inspect_query(query, prefixes=self.prefixes).services:
+                raise KgbuildError("SERVICE is not available to pages")
+        except QueryError as err:
+            raise KgbuildError(str(err)) from None
+        status, ctype, body = self.pool.run(Request(query, "json", "ntriples"))
+        if status != 200:
+            raise KgbuildError(body.decode(errors="replace").strip())
+        if ctype.startswith("application/n-triples"):
+            return list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+        results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        if isinstance(results, ox.QueryBoolean):
+            return bool(results)
+        names = [v.value for v in results.variables]
+        return [{n: row[n] for n in names if row[n] is not None} for row in results]
+
+
+class Handler(BaseHTTPRequestHandler):
+    """One HTTP request: the SPARQL protocol here, anything else to ``web.handle``."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "kgbuild"
+    endpoint: Endpoint  # set on the subclass made by make_server
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib's name
+        pass  # quiet: one line per query would cost more than the query
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib's names
+        self._dispatch()
+
+    do_POST = do_HEAD = do_OPTIONS = do_PUT = do_DELETE = do_PATCH = do_GET
+
+    def _dispatch(self) -> None:
+        try:
+            url = urlsplit(self.path)
+            path = unquote(url.path)
+            if path in SPARQL_PATHS or path.rstrip("/") in SPARQL_PATHS:
+                status, headers, body = self._sparql(url.query)
+            else:
+                status, headers, body = self._web(path, url.query)
+        except HttpError as err:
+            status, headers, body = err.status, {"Content-Type": "text/plain; charset=utf-8"}, \
+                _line(str(err))
+        except Exception as err:  # noqa: BLE001 - one line, never a traceback
+            print(f"kgbuild serve: {self.command} {self.path}: {err!r}", file=sys.stderr)
+            status, headers, body = 500, {"Content-Type": "text/plain; charset=utf-8"}, \
+                _line(f"internal error: {err}")
+        self._send(status, headers, body)
+
+    def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.send_response(status)
+        headers = {"Access-Control-Allow-Origin": "*", **headers}
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    # -- everything that is not /sparql
+
+    def _web(self, path: str, query_string: str) -> tuple[int, dict[str, str], bytes]:
+        self._read_body()  # keep the connection in step; pages take no bodies
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        answer = None
+        try:
+            from . import web
+        except ImportError:
+            web = None
+        if web is not None:
+            answer = web.handle(self.command, path, parse_qs(query_string), headers,
+                                self.endpoint.sparql)
+        if answer is None and path == "/":
+            return 303, {"Location": "/sparql"}, b""
+        if answer is None:
+            return 404, {"Content-Type": "text/plain; charset=utf-8"}, _line(f"not found: {path}")
+        return answer
+
+    # -- the SPARQL protocol
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self.close_connection = True
+            raise HttpError(413, f"request body too large (over {MAX_BODY} bytes)")
+        return self.rfile.read(length) if length else b""
+
+    def _sparql(self, query_string: str) -> tuple[int, dict[str, str], bytes]:
+        if self.command == "OPTIONS":  # CORS preflight
+            self._read_body()
+            return 204, {"Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                         "Access-Control-Allow-Headers": "Content-Type, Accept",
+                         "Access-Control-Max-Age": "86400"}, b""
+        if self.command not in ("GET", "POST", "HEAD"):
+            self._read_body()
+            raise HttpError(405, f"{self.command} is not supported here: use GET or POST")
+        params = parse_qs(query_string, keep_blank_values=True)
+        body = self._read_body()
+        if self.command == "POST":
+            ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if ctype == "application/x-www-form-urlencoded":
+                for key, values in parse_qs(body.decode("utf-8", "replace"),
+                                            keep_blank_values=True).items():
+                    params.setdefault(key, []).extend(values)
+            elif ctype == "application/sparql-query":
+                params.setdefault("query", []).append(body.decode("utf-8", "replace"))
+            elif ctype == "application/sparql-update":
+                raise HttpError(403, "this endpoint is read-only: SPARQL Update is not accepted")
+            else:
+                raise HttpError(415, f"unsupported Content-Type '{ctype}': send "
+                                "application/sparql-query or application/x-www-form-urlencoded")
+        for key in params:
+            if key in UPDATE_PARAMS:
+                raise HttpError(403, "this endpoint is read-only: SPARQL Update is not accepted")
+            if key not in KNOWN_PARAMS:
+                raise HttpError(400, f"unknown parameter '{key}' (known: {', '.join(KNOWN_PARAMS)})")
+        queries, formats = params.get("query", []), params.get("format", [])
+        if len(queries) > 1 or len(formats) > 1:
+            raise HttpError(400, "give one 'query' and at most one 'format'")
+        accept = self.headers.get("Accept")
+        if not queries:
+            if self.command != "POST":
+                accepted = parse_accept(accept) or [("*/*", 1.0)]
+                graph_format = negotiate(accept, formats[0] if formats else None)[1]
+                html_q = _quality("text/html", accepted) if "html" in (accept or "") else 0.0
+                graph_q = _quality(GRAPH_FORMATS[graph_format], accepted) if graph_format else 0
+                if html_q > 0 and html_q >= graph_q:
+                    return 200, {"Content-Type": "text/html; charset=utf-8", "Vary": "Accept"}, \
+                        self.endpoint.ui_page
+                if graph_format:
+                    host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]
+                    return 200, {"Content-Type": GRAPH_FORMATS[graph_format], "Vary": "Accept"}, \
+                        service_description(f"http://{host}{urlsplit(self.path).path}",
+                                            graph_format, self.endpoint.allowed_services)
+            raise HttpError(400, "missing 'query' parameter (a SPARQL query); "
+                            "open this address in a browser for the query UI")
+        query = queries[0]
+        federated = self.endpoint.check(query)
+        results_format, graph_format = negotiate(accept, formats[0] if formats else None)
+        status, ctype, out = self.endpoint.pool.run(Request(
+            query, results_format, graph_format, params.get("default-graph-uri", []),
+            params.get("named-graph-uri", []), federated))
+        headers = {"Content-Type": ctype}
+        if not formats:
+            headers["Vary"] = "Accept"
+        return status, headers, out
+
+
+def service_description(endpoint_url: str, graph_format: str, services) -> bytes:
+    """The SPARQL 1.1 Service Description of the endpoint, in ``graph_format``.
+
+    >>> b"sd:UnionDefaultGraph" in service_description("http://h/sparql", "turtle", [])
+    True
+    """
+    import pyoxigraph as ox
+
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    fmt = "http://www.w3.org/ns/formats/"
+    me, dataset = ox.NamedNode(endpoint_url), ox.BlankNode()
+    a = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    triples = [(me, a, ox.NamedNode(sd + "Service")), (me, ox.NamedNode(sd + "endpoint"), me),
+               (me, ox.NamedNode(sd + "supportedLanguage"), ox.NamedNode(sd + "SPARQL11Query")),
+               (me, ox.NamedNode(sd + "defaultDataset"), dataset),
+               (dataset, a, ox.NamedNode(sd + "Dataset")),
+               (dataset, ox.NamedNode("http://purl.org/dc/terms/description"), ox.Literal(
+                   "The default graph is the union of all graphs: asserted (one named graph per "
+                   "fiche), inferred, ontology and reference data. Use GRAPH to tell them apart "
+                   "or default-graph-uri to narrow it.", language="en"))]
+    for feature in ("UnionDefaultGraph", "BasicFederatedQuery"):
+        triples.append((me, ox.NamedNode(sd + "feature"), ox.NamedNode(sd + feature)))
+    for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
+                 "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML"):
+        triples.append((me, ox.NamedNode(sd + "resultFormat"), ox.NamedNode(fmt + name)))
+    fmt_obj = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+               "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}[graph_format]
+    return ox.serialize([ox.Triple(*t) for t in triples], format=fmt_obj,
+                        prefixes={"sd": sd} if graph_format == "turtle" else None)
+
+
+def ui_page(prefixes_text: str, endpoint_path: str = "/sparql") -> bytes:
+    """The query UI: ``static/ui.html`` with the prefixes and the catalogue's examples inlined
+    (no CDN: it works offline).
+
+    >>> b"fiches-citing-kamerstuk" in ui_page("PREFIX x: <http://x/>")
+    True
+    """
+    examples = [{"name": q.name, "summary": q.summary, "description": q.description,
+                 "params": [p.name for p in q.params], "endpoint": q.endpoint, "query": q.text}
+                for q in load_catalogue()]
+    data = json.dumps({"prefixes": prefixes_text, "examples": examples,
+                       "endpoint": endpoint_path}, ensure_ascii=False).replace("</", "<\\/")
+    page = (STATIC_DIR / "ui.html").read_text(encoding="utf-8")
+    return page.replace("/*DATA*/null", data).replace("{{title}}", html.escape(
+        "SPARQL — BNC-fiches")).encode()
+
+
+def make_server(store: Path | str, *, host: str = "127.0.0.1", port: int = 7878,
+                timeout: float = 30.0, workers: int | None = None,
+                allow_services: tuple[str, ...] | list[str] = ()) -> ThreadingHTTPServer:
+    """Start the worker pool and bind the HTTP server (``serve_forever`` runs it).
+
+    CELLAR's endpoint is always allowed for SERVICE; ``allow_services`` adds others.
+    """
+    prefixes_path = QUERIES_DIR / "prefixes.rq"
+    prefixes = read_prefixes(prefixes_path)
+    pool = WorkerPool(store, size=workers or os.cpu_count() or 2, timeout=timeout,
+                      prefixes=prefixes)
+    prefix_text = "\n".join(l for l in prefixes_path.read_text(encoding="utf-8").splitlines()
+                            if l.upper().startswith("PREFIX"))
+    endpoint = Endpoint(pool, frozenset((CELLAR_ENDPOINT, *allow_services)), prefixes,
+                        ui_page(prefix_text))
+    handler = type("BoundHandler", (Handler,), {"endpoint": endpoint})
+    try:
+        from . import web
+    except ImportError:
+        web = None
+    if web is not None and hasattr(web, "configure"):
+        web.configure(store_dir=Path(store))
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        request_queue_size = 128
+
+        def server_close(self) -> None:
+            super().server_close()
+            pool.close()
+
+    try:
+        server = Server((host, port), handler)
+    except OSError as err:
+        pool.close()
+        raise KgbuildError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+    server.pool = pool  # type: ignore[attr-defined]
+    return server
+
+
+def serve(store: Path | str = "data/store", *, host: str = "127.0.0.1", port: int = 7878,
+          timeout: float = 30.0, workers: int | None = None,
+          allow_services: tuple[str, ...] | list[str] = ()) -> None:
+    """Serve the store until interrupted, printing the endpoint's and the UI's URL first."""
+    server = make_server(store, host=host, port=port, timeout=timeout, workers=workers,
+                         allow_services=allow_services)
+    bound_host, bound_port = server.server_address[:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    print(f"SPARQL endpoint: http://{shown}:{bound_port}/sparql", flush=True)
+    print(f"Query UI:        http://{shown}:{bound_port}/sparql (in a browser)", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+def needs_build(fiches: Path | str, store_dir: Path | str) -> str | None:
+    """Why the store must be (re)built from ``fiches``, or ``None`` when it is up to date.
+
+    Compares the SHA-256 of every fiche file with those in the store's ``report.json``.
+
+    >>> needs_build("data/fiches", "/nonexistent/store")
+    'there is no store at /nonexistent/store yet'
+    """
+    import hashlib
+
+    from .build import iter_sources
+
+    report_path = Path(store_dir) / "report.json"
+    if not (Path(store_dir) / "oxigraph").is_dir() or not report_path.is_file():
+        return f"there is no store at {store_dir} yet"
+    try:
+        recorded = sorted(e.get("sha256", "") for e in
+                          json.loads(report_path.read_text(encoding="utf-8"))["sources"].values())
+    except (ValueError, KeyError, AttributeError):
+        return f"{report_path} is unreadable"
+    current = sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in iter_sources([fiches]))
+    if current != recorded:
+        return f"the fiches in {fiches} changed since the last build"
+    return None
+
+
+def up(fiches: Path | str = "data/fiches", store_dir: Path | str = "data/store", *,
+       log=print, **serve_options) -> None:
+    """Build the store when there is none or the fiches changed (``kgbuild.build``), then serve."""
+    from .build import build
+
+    reason = needs_build(fiches, store_dir)
+    if reason:
+        log(f"kgbuild up: building the graph: {reason}")
+        report = build([fiches], store_dir, log=log)
+        log(f"kgbuild up: {report.counts.get('fiches', 0)} fiches, "
+            f"{len(report.failures)} files skipped")
+    serve(store_dir, **serve_options)
+
+
+def spawn(store: Path | str, *args: str, timeout: float = 60.0):
+    """Start ``kgbuild serve --store STORE --port 0 ARGS…`` as a child process on loopback and
+    wait for its URL (for tests and benchmarks): ``(process, endpoint URL)``.
+
+    The caller stops it (``process.terminate()``); its workers exit with it.
+    """
+    import subprocess
+
+    cmd = [sys.executable, "-c", "from kgbuild.cli import main; main()", "serve", "--store", str(store), "--host",
+           "127.0.0.1", "--port", "0", *args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parent.parent)
+    result: list[str] = []
+    reader = threading.Thread(target=lambda: result.append(proc.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    line = result[0] if result else ""
+    if not line.startswith("SPARQL endpoint:"):
+        proc.kill()
+        err = proc.stderr.read() if proc.poll() is not None else ""
+        raise KgbuildError(f"kgbuild serve did not start: {line.strip() or err.strip()}")
+    return proc, line.split()[-1]
