@@ -1,0 +1,300 @@
+"""Harvesting against a local stand-in of the Tweede Kamer OData API (tests/odata_server.py).
+
+Every request goes to 127.0.0.1; the real httpx client talks to a real HTTP server that plays
+recorded-shape pages, a real .docx fiche and generated PDF fiches, and injected faults.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import rdflib
+from pyoxigraph import RdfFormat, Triple, serialize
+from rdflib.compare import isomorphic
+
+sys.path.insert(0, str(Path(__file__).parent))
+import odata_server as fake  # noqa: E402
+
+from kgbuild.fetch import (  # noqa: E402
+    USER_AGENT, apply_metadata, harvest, harvested_fiches, parse_source, read_harvested, verify)
+from kgbuild.parse import parse_file  # noqa: E402
+
+FAST = {"backoff": 0.001, "max_wait": 2.0, "retries": 2, "timeout": 5.0}
+DOCX_BYTES = fake.DOCX.read_bytes()
+EOM_PDF = fake.eom_fiche_pdf()
+
+
+def small_fiche_pdf(title: str, com: str) -> bytes:
+    return fake.typeset([
+        ("title", f"Fiche 2: {title}"),
+        ("heading", "1. Algemene gegevens"),
+        ("body", "a) Titel voorstel"),
+        ("body", title),
+        ("body", "c) Nr. Commissiedocument"),
+        ("body", com),
+        ("heading", "2. Essentie voorstel"),
+        ("body", "De Commissie stelt voor de regels te herzien.[^1]"),
+    ], {"1": "Kamerstuk 22 112, nr. 1650."})
+
+
+def populate(api: fake.FakeOData) -> None:
+    """Three fiches (one .docx, two PDFs), a cover letter and a look-alike non-fiche."""
+    api.add_document(fake._row(
+        "a1", "2025D46581", "Fiche: Mededeling Apply AI-strategie", -1,
+        content_type=fake.DOCX_TYPE, zaak=("2025Z19883",), datum="2025-11-14T00:00:00",
+        changed="2025-11-14T17:45:00+01:00"), DOCX_BYTES)
+    api.add_document(fake._row(
+        "b2", "2013D40001", "Fiche 1: Verordening Europees Openbaar Ministerie", 1700,
+        zaak=("2013Z20001",), datum="2013-10-17T00:00:00", changed="2019-05-01T10:00:00Z"),
+        EOM_PDF)
+    api.add_document(fake._row(
+        "c3", "2013D40000", "Nieuwe Commissievoorstellen en initiatieven van de lidstaten", 1699,
+        changed="2019-05-01T10:00:01Z"), b"%PDF-1.4 a cover letter")
+    api.add_document(fake._row(
+        "d4", "2013D40009", "Herziene planning BNC-fiches", 1702,
+        changed="2019-05-01T10:00:02Z"), b"%PDF-1.4 a planning letter")
+    api.add_document(fake._row(
+        "e5", "2013D40002", "Fiche 2: Richtlijn betalingsdiensten", 1701, zaak=("2013Z20002",),
+        changed="2019-05-01T10:00:03Z"),
+        small_fiche_pdf("Richtlijn betalingsdiensten", "COM(2013) 547"))
+
+
+@pytest.fixture
+def api():
+    with fake.FakeOData(page_size=2) as server:
+        populate(server)
+        yield server
+
+
+def test_first_harvest_pages_through_and_caches_only_fiches(api, tmp_path):
+    summary = harvest(tmp_path, base_url=api.base_url, **FAST)
+
+    assert (summary.new, summary.failed, summary.complete) == (3, 0, True)
+    assert len(api.listings()) == 2  # 4 matching rows, pages of 2: one @odata.nextLink
+    assert sorted(api.downloads()) == ["a1", "b2", "e5"]  # not the planning letter d4
+    assert {r["ua"] for r in api.requests} == {USER_AGENT}
+    assert USER_AGENT.startswith("kgbuild/")
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert sorted(manifest["documents"]) == ["a1", "b2", "e5"]
+    entry = manifest["documents"]["b2"]
+    assert entry["DocumentNummer"] == "2013D40001" and entry["Volgnummer"] == 1700
+    assert entry["Zaak"] == ["2013Z20001"] and entry["Kamerstukdossier"] == ["22112"]
+    assert entry["Datum"].startswith("2013-10-17") and entry["Verwijderd"] is False
+    assert entry["GewijzigdOp"] == entry["ApiGewijzigdOp"] == "2019-05-01T10:00:00Z"
+    assert entry["status"] == "ok" and entry["ContentType"] == "application/pdf"
+    assert entry["fetched_at"].endswith("Z") and entry["size"] == len(EOM_PDF)
+    assert entry["path"] == f"objects/sha256/{entry['sha256'][:2]}/{entry['sha256'][2:]}"
+    assert (tmp_path / entry["path"]).read_bytes() == EOM_PDF
+    assert manifest["high_water"] == "2025-11-14T16:45:00Z"
+    assert verify(tmp_path) == []
+
+
+def test_second_run_asks_only_for_changes_and_transfers_nothing(api, tmp_path):
+    harvest(tmp_path, base_url=api.base_url, **FAST)
+    before = len(api.downloads())
+    objects = sorted(p for p in (tmp_path / "objects").rglob("*") if p.is_file())
+
+    summary = harvest(tmp_path, base_url=api.base_url, **FAST)
+
+    assert len(api.downloads()) == before
+    assert (summary.new, summary.changed, summary.deleted, summary.failed) == (0, 0, 0, 0)
+    assert summary.downloaded_bytes == 0
+    last = api.listings()[-1]["query"]["$filter"]
+    assert last.startswith("ApiGewijzigdOp ge 2025-11-14T16:45:00Z and ")
+    assert sorted(p for p in (tmp_path / "objects").rglob("*") if p.is_file()) == objects
+
+
+def test_changed_and_deleted_documents(api, tmp_path):
+    harvest(tmp_path, base_url=api.base_url, **FAST)
+    new_pdf = small_fiche_pdf("Verordening Europees Openbaar Ministerie (herzien)",
+                              "COM(2013) 534")
+    api.change("b2", "2025-12-01T09:00:00Z", new_pdf)  # a new file
+    api.change("a1", "2025-12-01T09:00:01Z", api_only=True,  # metadata only: no download
+               Zaak=[{"Id": "z", "Nummer": "2025Z19883"}, {"Id": "y", "Nummer": "2025Z20000"}])
+    api.delete("e5", "2025-12-01T09:00:02Z", blank=True)  # fields emptied, as deletions do
+    before = len(api.downloads())
+
+    summary = harvest(tmp_path, base_url=api.base_url, **FAST)
+
+    assert api.downloads()[before:] == ["b2"]
+    assert (summary.new, summary.changed, summary.deleted, summary.failed) == (0, 2, 1, 0)
+    documents = json.loads((tmp_path / "manifest.json").read_text())["documents"]
+    assert (tmp_path / documents["b2"]["path"]).read_bytes() == new_pdf
+    assert documents["a1"]["Zaak"] == ["2025Z19883", "2025Z20000"]
+    assert documents["e5"]["Verwijderd"] is True and documents["e5"]["status"] == "deleted"
+    assert documents["e5"]["DocumentNummer"] == "2013D40002"  # kept from before the deletion
+    assert sorted(f.entry["Id"] for f in harvested_fiches(tmp_path)) == ["a1", "b2"]
+    assert verify(tmp_path) == []
+
+
+def test_faults_are_retried_within_a_run(api, tmp_path):
+    api.fault("list", 500)
+    api.fault("list", (429, 1))  # Retry-After: 1 second
+    api.fault("list", "malformed")
+    api.fault("resource", 503)
+    api.fault("resource", "drop")  # the connection closes halfway through the file
+    started = time.monotonic()
+
+    summary = harvest(tmp_path, base_url=api.base_url, concurrency=1, **{**FAST, "retries": 4})
+
+    assert time.monotonic() - started >= 0.9  # the Retry-After was honoured
+    assert (summary.new, summary.failed, summary.complete) == (3, 0, True)
+    assert not api.faults
+    assert verify(tmp_path) == []
+
+
+def test_retry_after_is_capped(api, tmp_path):
+    api.fault("list", (429, 3600))
+    started = time.monotonic()
+    summary = harvest(tmp_path, base_url=api.base_url, **{**FAST, "max_wait": 0.2})
+    assert time.monotonic() - started < 10
+    assert summary.complete and summary.new == 3
+
+
+def test_persistent_faults_leave_a_consistent_cache_and_a_rerun_completes(api, tmp_path):
+    api.fault("resource", "drop", times=3)  # more than 1 + retries(2): one file fails
+    summary = harvest(tmp_path, base_url=api.base_url, concurrency=1, **FAST)
+    assert (summary.new, summary.failed) == (2, 1)
+    documents = json.loads((tmp_path / "manifest.json").read_text())["documents"]
+    failed = [d for d in documents.values() if d["status"] == "failed"]
+    assert len(failed) == 1 and "after 3 attempts" in failed[0]["error"]
+    assert "sha256" not in failed[0]
+    assert verify(tmp_path) == [] and not any((tmp_path / "tmp").iterdir())
+
+    api.fault("list", "malformed", times=3)  # the listing itself breaks down
+    summary = harvest(tmp_path, base_url=api.base_url, **FAST)
+    assert not summary.complete and "malformed JSON" in summary.errors[0]
+    assert summary.new == 1  # the failed file was retried all the same
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["high_water"] == "2025-11-14T16:45:00Z"  # not moved by a broken listing
+
+    summary = harvest(tmp_path, base_url=api.base_url, **FAST)
+    assert summary.complete and summary.failed == 0
+    assert all(d["status"] == "ok" for d in json.loads(
+        (tmp_path / "manifest.json").read_text())["documents"].values())
+    assert len(harvested_fiches(tmp_path)) == 3 and verify(tmp_path) == []
+
+
+def _run_cli(*args: str) -> subprocess.Popen:
+    code = "from kgbuild.cli import main; main()"
+    return subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_download(api: fake.FakeOData) -> None:
+    deadline = time.monotonic() + 20
+    while not api.downloads():
+        assert time.monotonic() < deadline, "no download started"
+        time.sleep(0.05)
+    time.sleep(0.3)  # the half file is on its way to the temporary file
+
+
+def test_killed_mid_download_then_rerun_completes(api, tmp_path):
+    api.fault("resource", "stall")  # half the file, then silence
+    proc = _run_cli("fetch", "--out", str(tmp_path), "--base-url", api.base_url,
+                    "--concurrency", "1", "--backoff", "0.001")
+    _wait_for_download(api)
+    proc.kill()  # SIGKILL: no chance to tidy up
+    proc.wait(10)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())  # whole, valid JSON
+    assert all(d["status"] == "pending" for d in manifest["documents"].values())
+    assert not list((tmp_path / "objects").rglob("*")) if (tmp_path / "objects").exists() else True
+
+    summary = harvest(tmp_path, base_url=api.base_url, **FAST)
+    assert (summary.new, summary.failed, summary.complete) == (3, 0, True)
+    assert verify(tmp_path) == []  # the dead run's temporary download is gone
+
+
+def test_interrupt_exits_130_and_keeps_the_cache_consistent(api, tmp_path):
+    api.fault("resource", "stall")
+    proc = _run_cli("fetch", "--out", str(tmp_path), "--base-url", api.base_url,
+                    "--concurrency", "1", "--timeout", "1", "--backoff", "0.001")
+    _wait_for_download(api)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1] == "kgbuild: interrupted" and "Traceback" not in err
+    assert verify(tmp_path) == []
+
+
+def test_cli_fetch_prints_a_summary_and_exit_status(api, tmp_path):
+    proc = _run_cli("fetch", "--out", str(tmp_path), "--base-url", api.base_url)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "kgbuild fetch: new 3, changed 0, unchanged 0, deleted 0, failed 0" in err
+
+    api.fault("resource", 500, times=99)
+    api.change("b2", "2026-01-01T00:00:00Z", b"%PDF-1.4 changed")
+    proc = _run_cli("fetch", "--out", str(tmp_path), "--base-url", api.base_url,
+                    "--retries", "1", "--backoff", "0.001")
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and "failed 1" in err and "HTTP 500 after 2 attempts" in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--base-url", "ftp://example.org/"], "ftp://example.org/: the base URL must be http(s)"),
+    (["--since", "gisteren"], "gisteren: not a date or date-time (use YYYY-MM-DD)"),
+])
+def test_cli_fetch_bad_input_is_one_line(tmp_path, args, message):
+    proc = _run_cli("fetch", "--out", str(tmp_path), *args)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert err.strip() == f"kgbuild: {message}"
+
+
+def test_damaged_manifest_is_one_line_error(tmp_path):
+    (tmp_path / "manifest.json").write_text("{not json")
+    proc = _run_cli("fetch", "--out", str(tmp_path), "--base-url", "http://127.0.0.1:9/")
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and err.count("\n") == 1
+    assert err.startswith(f"kgbuild: {tmp_path / 'manifest.json'}: not valid JSON")
+
+
+def test_metadata_is_merged_into_harvested_records(api, tmp_path):
+    harvest(tmp_path, base_url=api.base_url, **FAST)
+    by_id = {f.entry["Id"]: f for f in harvested_fiches(tmp_path)}
+
+    eom = read_harvested(by_id["b2"])
+    assert eom.title.startswith("Verordening tot instelling van het Europees Openbaar")
+    assert (eom.tk_document_number, eom.zaak, eom.kamerstuk.key, eom.date_sent) == (
+        "2013D40001", "2013Z20001", "22112-1700", "2013-10-17")
+    assert eom.source == f"{api.base_url}Document(b2)/resource"
+    assert eom.source_format == "pdf"
+    assert parse_source(by_id["b2"].path).kamerstuk.key == "22112-1700"
+
+
+def _graph(record) -> rdflib.Graph:
+    """The record's mapped triples, without the node that names the file read."""
+    from kgbuild import mapping
+
+    quads = mapping.map_record(record, built_at="2025-01-01T00:00:00Z")
+    src = {q.object for q in quads if q.predicate.value.endswith("sourceFile")}
+    triples = [Triple(q.subject, q.predicate, q.object) for q in quads
+               if q.subject not in src and q.object not in src]
+    graph = rdflib.Graph()
+    graph.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
+    return graph
+
+
+def test_harvest_gives_the_graph_of_the_files_themselves(api, tmp_path):
+    harvest(tmp_path, base_url=api.base_url, **FAST)
+    by_id = {f.entry["Id"]: f for f in harvested_fiches(tmp_path)}
+    (tmp_path / "files").mkdir()
+    eom_file = tmp_path / "files" / "eom.pdf"
+    eom_file.write_bytes(EOM_PDF)
+
+    for doc_id, original in (("a1", fake.DOCX), ("b2", eom_file)):
+        entry = by_id[doc_id].entry
+        harvested = _graph(parse_source(by_id[doc_id].path))
+        direct = _graph(apply_metadata(parse_file(original), entry))
+        assert isomorphic(harvested, direct), doc_id
+    # The open data adds what the .docx itself does not say: its Zaak.
+    assert parse_file(fake.DOCX).zaak is None
+    assert parse_source(by_id["a1"].path).zaak == "2025Z19883"
