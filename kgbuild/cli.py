@@ -59,6 +59,96 @@ def parse(files: tuple[Path, ...], fmt: str) -> None:
 # --- commands of later stages are added below, one per stage -------------------------------
 
 
+# --- fetch, update (kgbuild/fetch.py) ------------------------------------------------------
+
+
+def _harvest_options(func):
+    """The options ``fetch`` and ``update`` share."""
+    opts = [
+        click.option("--out", type=click.Path(path_type=Path), default=Path("data/raw"),
+                     show_default=True, help="Harvest cache: manifest.json and objects/."),
+        click.option("--since", metavar="DATE",
+                     help="Ask for what changed since DATE (ISO date or date-time) instead of "
+                          "since the last harvest."),
+        click.option("--base-url", default="https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/",
+                     show_default=True,
+                     help="The Tweede Kamer OData API (a mirror or a test server)."),
+        click.option("--concurrency", type=click.IntRange(1, 16), default=4, show_default=True,
+                     help="Downloads at a time; keep it low, the API is shared."),
+        click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True,
+                     help="Seconds to wait for a connection or the next bytes."),
+        click.option("--retries", type=click.IntRange(0, 20), default=5, show_default=True,
+                     help="Retries of a request on 429, 5xx, dropped connections, bad pages."),
+        click.option("--backoff", type=click.FloatRange(0), default=1.0, show_default=True,
+                     help="First retry wait in seconds, doubled each retry (Retry-After wins)."),
+        click.option("--max-wait", type=click.FloatRange(0), default=120.0, show_default=True,
+                     help="Longest wait before a retry, whatever Retry-After asks."),
+    ]
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
+def _harvest(out: Path, since: str | None, base_url: str, concurrency: int, timeout: float,
+             retries: int, backoff: float, max_wait: float):
+    from .fetch import StderrProgress, harvest
+
+    summary = harvest(out, base_url=base_url, since=since, concurrency=concurrency,
+                      timeout=timeout, retries=retries, backoff=backoff, max_wait=max_wait,
+                      progress=StderrProgress())
+    for error in summary.errors:
+        click.echo(f"kgbuild fetch: {error}", err=True)
+    click.echo(f"kgbuild fetch: {summary} -> {out}", err=True)
+    return summary
+
+
+@cli.command()
+@_harvest_options
+def fetch(**options) -> None:
+    """Harvest fiche files and metadata from the Tweede Kamer open-data API into --out.
+
+    Incremental: a second run asks only for what changed since the first, downloads only
+    changed files and records deleted documents. Safe to interrupt and run again.
+    Exit status: 0 done, 1 some documents failed or the listing stopped early (run again).
+    """
+    summary = _harvest(**options)
+    sys.exit(0 if summary.complete and not summary.failed else 1)
+
+
+@cli.command()
+@_harvest_options
+@click.option("--store", "store_dir", type=click.Path(path_type=Path), default=Path("data/store"),
+              show_default=True, help="Store link to (re)place with the new build.")
+@click.option("--base", default="https://w3id.org/bnc-fiches/", show_default=True,
+              help="Base IRI of everything minted (see docs/CONTRACTS.md).")
+@click.option("--force", is_flag=True, help="Rebuild even when the harvest did not change.")
+def update(store_dir: Path, base: str, force: bool, **options) -> None:
+    """Fetch, then rebuild the store from the harvest if anything changed (for a daily timer).
+
+    The build is a full rebuild from the cache (fast: nothing is downloaded again); when the
+    harvest changed nothing the store is kept. Exit status: 0 done, 1 some documents failed
+    to download or parse (what could be built is live), 2 nothing could be built.
+    """
+    from .build import build as run_build
+    from .fetch import harvest_fingerprint, is_harvest, load_last_build, save_last_build
+
+    out = options["out"]
+    summary = _harvest(**options)
+    status = 0 if summary.complete and not summary.failed else 1
+    if not is_harvest(out):
+        raise click.ClickException(f"{out}: no harvest to build from")
+    fingerprint = harvest_fingerprint(out)
+    if not force and Path(store_dir).exists() and load_last_build(out) == fingerprint:
+        click.echo(f"kgbuild update: the harvest did not change; {store_dir} kept", err=True)
+        sys.exit(status)
+    report = run_build([out], store_dir, base=base, log=lambda line: click.echo(line, err=True))
+    save_last_build(out, fingerprint)
+    c = report.counts
+    click.echo(f"kgbuild update: {c['fiches']} fiches from {c['parsed']} of {c['files']} files "
+               f"-> {store_dir}", err=True)
+    sys.exit(max(status, report.exit_status))
+
+
 def main() -> None:
     """Console-script entry point: user-facing errors as one line, no traceback."""
     try:
