@@ -362,7 +362,7 @@ def _structure(body: list[Unit]) -> _Body:
             if field_match:
                 current_field = field_match[0]
                 fields.setdefault(current_field, [])
-                if field_match[1]:
+                if field_match[1] or unit.links:
                     fields[current_field].append(Unit(field_match[1], "", unit.footnotes, links=unit.links))
                 continue
             if current_field:

@@ -103,6 +103,11 @@ def test_real_fiche_footnotes(real):
     assert "AI-verordening1" not in cited["1"].text  # the mark is not glued into the text
 
 
+def test_real_fiche_hyperlink_targets(real):
+    eurlex = next(b for b in real.blocks if b.text.startswith("https://eur-lex"))
+    assert eurlex.links == ["https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX%3A52025DC0723"]
+
+
 def test_real_fiche_metadata(real):
     assert real.metadata == {"title": "Fiche 1: Mededeling Apply AI-strategie",
                              "created": "2025-11-14", "modified": "2025-11-14"}
@@ -117,7 +122,8 @@ def test_generated_copy_of_the_real_fiche_reads_the_same(real):
     for block in real.blocks:
         marks = "".join(f"[^{n}]" for n in block.footnotes)
         kind = f"heading{block.level}" if block.kind == "list_item" else "para"
-        blocks.append((kind, block.text + marks))
+        text = f"[{block.text}]({block.links[0]})" if block.links else block.text
+        blocks.append((kind, text + marks))
     notes = {note.id: note.text for note in real.footnotes}
     copy = read_generated(blocks, notes, core_title=real.metadata["title"],
                           created=dt.date(2025, 11, 14))

@@ -26,8 +26,10 @@ def detect_format(data: bytes) -> str:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = set(archive.namelist())
         except zipfile.BadZipFile:
-            return "zip"
+            return "docx"  # a cut-off or damaged package: the .docx reader says what is wrong
         return "docx" if "word/document.xml" in names else "zip"
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "docx"  # OLE: an encrypted .docx or a legacy .doc; the .docx reader names it
     if data[:5] == b"%PDF-":
         return "pdf"
     sample = data[:4096]

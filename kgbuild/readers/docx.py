@@ -28,6 +28,7 @@ from ..document import Block, Document, Footnote
 from ..errors import InputError
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 FOOTNOTES_RELTYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
 CORE_RELTYPE = (
@@ -62,7 +63,8 @@ def read_docx(data: bytes, source: str) -> Document:
     try:
         styles = _Styles(word.styles.element)
         numbering = _Numbering(_numbering_element(word), styles)
-        reader = _BodyReader(styles, numbering)
+        links = {rid: rel.target_ref for rid, rel in word.part.rels.items() if rel.is_external}
+        reader = _BodyReader(styles, numbering, links)
         blocks = reader.blocks(word.element.find(_w("body")))
         footnotes = _footnotes(word, source)
         metadata = _metadata(word)
@@ -427,9 +429,19 @@ def _paragraph_text(p) -> tuple[str, list[str]]:
 class _BodyReader:
     """Turns body content (paragraphs, tables) into blocks, keeping list counters running."""
 
-    def __init__(self, styles: _Styles, numbering: _Numbering):
+    def __init__(self, styles: _Styles, numbering: _Numbering, links: dict[str, str] | None = None):
         self.styles = styles
         self.numbering = numbering
+        self.links = links or {}  # relationship id -> external target (hyperlinks)
+
+    def hyperlinks(self, p) -> list[str]:
+        """Targets of the paragraph's hyperlinks: ``w:hyperlink`` elements and HYPERLINK fields."""
+        targets = [self.links[rid] for link in p.iter(_w("hyperlink"))
+                   if (rid := link.get(f"{{{R_NS}}}id")) in self.links]
+        for instr in p.iter(_w("instrText")):
+            if match := re.search(r'HYPERLINK\s+"([^"]+)"', instr.text or ""):
+                targets.append(match.group(1))
+        return targets
 
     def blocks(self, parent) -> list[Block]:
         out: list[Block] = []
@@ -452,12 +464,13 @@ class _BodyReader:
         if not text and not notes:
             return None
         heading = self.styles.heading_level(style_id)
+        links = self.hyperlinks(p)
         if heading is not None:
-            return Block(text, kind="heading", level=heading, label=label, footnotes=notes)
+            return Block(text, kind="heading", level=heading, label=label, footnotes=notes, links=links)
         if numbered:
             return Block(text, kind="list_item", level=numbered[1], label=label,
-                         footnotes=notes)
-        return Block(text, footnotes=notes)
+                         footnotes=notes, links=links)
+        return Block(text, footnotes=notes, links=links)
 
     def table(self, tbl) -> Block:
         """A table as one block: cell texts by row, and every footnote cited in a cell."""
