@@ -152,3 +152,57 @@ def test_scratch_closure_equals_owlrl():
                 "d:k2 a :ParliamentaryPaper . d:f2 :cites d:k2 .")
     only_owlrl, only_ours = owlrl_matches(ttl(SCRATCH), abox)
     assert only_owlrl == set() and only_ours == set()
+
+
+# --- the real ontology, reference data and corpus ------------------------------------------
+
+B = "https://w3id.org/bnc-fiches/"
+FICHE = B + "id/fiche/com-2025-723"  # 2025D46581, Apply AI strategy
+TFEU = B + "id/treaty/tfeu"
+
+
+def corpus():
+    """(ontology, reference, fiche triples) of the real fiches in data/fiches, as built."""
+    from pathlib import Path
+
+    from kgbuild.build import iter_sources
+    from kgbuild.mapping import map_record, ontology_quads
+    from kgbuild.parse import parse_file
+
+    fiches = list(iter_sources([Path(__file__).resolve().parent.parent / "data" / "fiches"]))
+    assert len(fiches) >= 15
+    data = [q.triple for p in fiches
+            for q in map_record(parse_file(p), built_at="2025-01-01T00:00:00Z")]
+    background = ontology_quads()
+    onto = [q.triple for q in background if q.graph_name.value == B + "graph/ontology"]
+    ref = [q.triple for q in background if q.graph_name.value == B + "graph/reference"]
+    return onto, ref, data
+
+
+def test_real_ontology_earns_its_reasoning():
+    onto, ref, data = corpus()
+    out = {str(x) for x in infer(onto + ref + data)}
+    o = B + "ontology#"
+
+    def has(s, p, obj):
+        return f"<{s}> <{p}> <{obj}>" in out
+
+    kst = B + "id/kamerstuk/26643-640"
+    assert has(kst, o + "citedBy", FICHE)  # inverse
+    assert has(FICHE, o + "cites", kst)  # citesKamerstuk rolled up to cites
+    assert has(FICHE, "http://purl.org/dc/terms/references", kst)  # and on to dcterms
+    assert has(f"{TFEU}/art-4/par-2/point-a", o + "partOf", TFEU)  # transitive part-of
+    assert has(TFEU, o + "hasPart", f"{TFEU}/art-4/par-2/point-a")  # and its inverse
+    assert has(FICHE, o + "underCompetence", B + "id/competence/shared/internal-market")  # chain
+    assert has(FICHE, o + "underCompetence", B + "id/competence/shared")  # chain via broader
+    com = "http://publications.europa.eu/resource/celex/52025DC0723"
+    rdf_type = RDF + "type"
+    assert has(com, rdf_type, o + "NonLegislativeDocument")  # document kind superclasses
+    assert has(com, rdf_type, o + "CommissionDocument") and has(com, rdf_type, o + "EUDocument")
+
+
+def test_corpus_closure_equals_owlrl():
+    onto, ref, data = corpus()
+    only_owlrl, only_ours = owlrl_matches(onto, ref + data)
+    assert only_owlrl == set() and only_ours == set()
+    assert len(infer(onto + ref + data)) > 1000  # the comparison is not about nothing
