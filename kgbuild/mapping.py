@@ -31,6 +31,7 @@ import unicodedata
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Iterable
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, parse
@@ -63,6 +64,9 @@ _DC_KINDS = ((("mededeling", "communication"), "Communication", "COMMUNIC"),
              (("verslag", "report"), "Report", "REPORT"))
 _SECTOR_TYPES = {"PC": "CommissionProposal", "DC": "NonLegislativeDocument", "JC": "JointDocument",
                  "SC": "StaffWorkingDocument", "R": "Regulation", "L": "Directive", "D": "Decision"}
+# The ontology's terms as plain strings: attribute access as fast as a dict, and a typo
+# still fails (AttributeError), like ``BNC`` itself.
+B = SimpleNamespace(**{name: str(BNC[name]) for name in BNC.__annotations__})
 _ELI_TYPES = {"R": "reg", "L": "dir", "D": "dec"}
 _TREATY_NAMES = {"tfeu": ("VWEU", "TFEU"), "teu": ("VEU", "TEU")}
 _TREATY_CELEX = {"tfeu": "E", "teu": "M"}
@@ -73,6 +77,7 @@ _CITING_KINDS = ("cited_kamerstukken", "cited_eu_acts", "treaty_articles", "lega
 # --------------------------------------------------------------------------- keys and IRIs
 
 
+@lru_cache(maxsize=1 << 14)
 def slug(text: str) -> str:
     """A lower-case ASCII slug: ``D.M. van Weel`` → ``dm-van-weel``.
 
@@ -140,6 +145,7 @@ def graph_iri(key: str, *, base: str = DEFAULT_BASE) -> str:
     return f"{base}graph/fiche/{key}"
 
 
+@lru_cache(maxsize=1 << 12)
 def treaty_path(article: TreatyArticle) -> str:
     """The IRI path of a treaty provision below ``{base}id/``.
 
@@ -257,10 +263,12 @@ class _Writer:
         self.graph = graph
         self.quads: list[Quad] = []
         self._terms = _terms(base)
+        self._type = self._terms[str(RDF.type)]
         self._seen: set[str] = set()
 
-    def t(self, term) -> NamedNode:
-        return self._terms[str(term)]
+    def t(self, term: str) -> NamedNode:
+        node = self._terms.get(term)
+        return node if node is not None else self._terms[str(term)]  # rdflib URIRef
 
     def node(self, path: str) -> NamedNode:
         return NamedNode(self.base + path)
@@ -269,15 +277,10 @@ class _Writer:
         self.quads.append(Quad(s, self.t(p), o, self.graph))
 
     def type(self, s, cls) -> None:
-        self.quads.append(Quad(s, self.t(RDF.type), self.t(cls), self.graph))
+        self.quads.append(Quad(s, self._type, self.t(cls), self.graph))
 
     def lit(self, s, p, value: str, *, lang: str | None = None, datatype=None) -> None:
-        if lang:
-            o = Literal(value, language=lang)
-        elif datatype is not None:
-            o = Literal(value, datatype=self.t(datatype))
-        else:
-            o = Literal(value)
+        o = _literal(value, lang, None if datatype is None else str(datatype))
         self.quads.append(Quad(s, self.t(p), o, self.graph))
 
     def once(self, key: str) -> bool:
@@ -286,6 +289,16 @@ class _Writer:
             return False
         self._seen.add(key)
         return True
+
+
+@lru_cache(maxsize=1 << 16)
+def _literal(value: str, lang: str | None, datatype: str | None) -> Literal:
+    """Literals repeat across fiches (identifiers, labels, footnotes): make each once."""
+    if lang:
+        return Literal(value, language=lang)
+    if datatype:
+        return Literal(value, datatype=NamedNode(datatype))
+    return Literal(value)
 
 
 @lru_cache(maxsize=8)
@@ -322,7 +335,7 @@ def map_record(record: FicheRecord, *, base: str = DEFAULT_BASE, source: str | N
     key = fiche_key(record)
     w = _Writer(base, NamedNode(graph_iri(key, base=base)))
     fiche = w.node(f"id/fiche/{key}")
-    w.type(fiche, BNC.Fiche)
+    w.type(fiche, B.Fiche)
     w.lit(fiche, DCTERMS.identifier, key)
     _describe_fiche(w, fiche, record)
     _provenance(w, fiche, record, source=source if source is not None else record.source,
@@ -350,90 +363,91 @@ def _describe_fiche(w: _Writer, fiche: NamedNode, rec: FicheRecord) -> None:
     if rec.title:
         w.lit(fiche, DCTERMS.title, rec.title, lang="nl")
     if rec.tk_document_number:
-        w.lit(fiche, BNC.tkDocumentNumber, rec.tk_document_number)
+        w.lit(fiche, B.tkDocumentNumber, rec.tk_document_number)
     if rec.zaak:
-        w.lit(fiche, BNC.zaakNumber, rec.zaak)
+        w.lit(fiche, B.zaakNumber, rec.zaak)
     _date(w, fiche, DCTERMS.issued, rec.date_sent)
-    _date(w, fiche, BNC.dateReceived, rec.date_received)
+    _date(w, fiche, B.dateReceived, rec.date_received)
     if rec.template:
-        w.lit(fiche, BNC.template, rec.template)
+        w.lit(fiche, B.template, rec.template)
     if rec.shape:
-        w.lit(fiche, BNC.shape, rec.shape)
+        w.lit(fiche, B.shape, rec.shape)
 
     own = _kamerstuk(w, rec.kamerstuk) if rec.kamerstuk else None
     if own is not None:
-        w.add(fiche, BNC.kamerstuk, own)
+        w.add(fiche, B.kamerstuk, own)
     person = _person(w, rec.signatory) if rec.signatory else None
     if person is not None:
-        w.add(fiche, BNC.signatory, person)
+        w.add(fiche, B.signatory, person)
     siblings = [_kamerstuk(w, k) for k in rec.sibling_kamerstukken or ()]
     for sib in siblings:
-        w.add(fiche, BNC.sentWith, sib)
+        w.add(fiche, B.sentWith, sib)
     if person is not None or (rec.date_sent and _DATE_RE.match(rec.date_sent)):
         letter = BlankNode()
-        w.type(letter, BNC.CoverLetter)
-        w.add(fiche, BNC.coverLetter, letter)
+        w.type(letter, B.CoverLetter)
+        w.add(fiche, B.coverLetter, letter)
         _date(w, letter, DCTERMS.issued, rec.date_sent)
         if person is not None:
-            w.add(letter, BNC.signatory, person)
+            w.add(letter, B.signatory, person)
         for member in [own if own is not None else fiche, *siblings]:
-            w.add(letter, BNC.batchMember, member)
+            w.add(letter, B.batchMember, member)
 
     resolved = {}  # (mention kind, value) -> IRI node, for the citations
     for com, doc in _commission_documents(w, rec):
-        w.add(fiche, BNC.assesses, doc)
+        w.add(fiche, B.assesses, doc)
         if com:
             resolved[("com_numbers", com)] = doc
         resolved[("celex", doc.value.rsplit("/", 1)[1])] = doc
     for ia in rec.impact_assessments or ():
         doc = _impact_assessment(w, ia)
         if doc is not None:
-            w.add(fiche, BNC.impactAssessment, doc)
+            w.add(fiche, B.impactAssessment, doc)
             resolved[("impact_assessments", ia)] = doc
 
     for name in rec.ministries or ():
         s = slug(re.sub(r"^\s*ministerie\s+van\s+", "", name, flags=re.I))
         if s:
             ministry = w.node(f"id/ministry/{s}")
-            w.add(fiche, BNC.responsibleMinistry, ministry)
+            w.add(fiche, B.responsibleMinistry, ministry)
             if w.once(ministry.value):
-                w.type(ministry, BNC.Ministry)
+                w.type(ministry, B.Ministry)
                 w.lit(ministry, RDFS.label, name, lang="nl")
     if rec.council_formation and slug(rec.council_formation):
         council = w.node(f"id/council-formation/{slug(rec.council_formation)}")
-        w.add(fiche, BNC.councilFormation, council)
-        w.type(council, BNC.CouncilFormation)
+        w.add(fiche, B.councilFormation, council)
+        w.type(council, B.CouncilFormation)
         w.lit(council, RDFS.label, rec.council_formation, lang="nl")
         w.add(council, ORG.unitOf, NamedNode(str(CORPORATE_BODY.CONSIL)))
 
-    for prop, value in ((BNC.competenceVerdict, rec.verdicts.bevoegdheid),
-                        (BNC.subsidiarityVerdict, rec.verdicts.subsidiariteit),
-                        (BNC.proportionalityVerdict, rec.verdicts.proportionaliteit)):
+    for prop, value in ((B.competenceVerdict, rec.verdicts.bevoegdheid),
+                        (B.subsidiarityVerdict, rec.verdicts.subsidiariteit),
+                        (B.proportionalityVerdict, rec.verdicts.proportionaliteit)):
         v = " ".join((value or "").split()).casefold()
         if v in ("positief", "negatief", "positief met kanttekeningen"):
             w.add(fiche, prop, w.node(f"id/verdict/{v.replace(' ', '-')}"))
 
     for art in rec.legal_basis or ():
         node = _treaty_provision(w, art)
-        w.add(fiche, BNC.legalBasis, node)
+        w.add(fiche, B.legalBasis, node)
         resolved[("legal_basis", art.key)] = node
     for art in rec.treaty_articles or ():
         node = _treaty_provision(w, art)
-        w.add(fiche, BNC.citesTreatyProvision, node)
+        w.add(fiche, B.citesTreatyProvision, node)
         resolved[("treaty_articles", art.key)] = node
     for ks in rec.cited_kamerstukken or ():
         node = _kamerstuk(w, ks)
-        w.add(fiche, BNC.citesKamerstuk, node)
+        w.add(fiche, B.citesKamerstuk, node)
         resolved[("cited_kamerstukken", ks.key)] = node
     for celex in rec.cited_eu_acts or ():
         node = _eu_document(w, celex)
-        w.add(fiche, BNC.citesEUAct, node)
+        w.add(fiche, B.citesEUAct, node)
         resolved[("cited_eu_acts", celex)] = node
 
     _citations(w, fiche, rec, resolved)
     _sectors(w, fiche, rec)
 
 
+@lru_cache(maxsize=1 << 14)
 def _part(text: str) -> str:
     """A dossier or number as an IRI segment, case kept: ``21501-30``, ``D``."""
     return re.sub(r"[^A-Za-z0-9-]+", "-", text.strip()).strip("-")
@@ -443,14 +457,14 @@ def _kamerstuk(w: _Writer, ks: KamerstukRef) -> NamedNode:
     node = w.node(f"id/kamerstuk/{_part(ks.dossier)}-{_part(ks.number)}")
     if w.once(node.value):
         ident = f"kst-{_part(ks.dossier)}-{_part(ks.number)}"
-        w.type(node, BNC.Kamerstuk)
+        w.type(node, B.Kamerstuk)
         w.lit(node, DCTERMS.identifier, ident)
-        w.add(node, BNC.onlinePublication, NamedNode(f"https://zoek.officielebekendmakingen.nl/{ident}"))
+        w.add(node, B.onlinePublication, NamedNode(f"https://zoek.officielebekendmakingen.nl/{ident}"))
         for dossier in (ks.dossier, *ks.other_dossiers):
             d = w.node(f"id/dossier/{_part(dossier)}")
-            w.add(node, BNC.inDossier, d)
+            w.add(node, B.inDossier, d)
             if w.once(d.value):
-                w.type(d, BNC.KamerstukDossier)
+                w.type(d, B.KamerstukDossier)
                 w.lit(d, DCTERMS.identifier, _part(dossier))
     return node
 
@@ -481,10 +495,10 @@ def _eu_document(w: _Writer, celex: str) -> NamedNode:
     if first:
         m = _CELEX_RE.match(celex)
         kind = _SECTOR_TYPES.get(m.group(3)) if m and m.group(1) in "35" else None
-        w.type(node, getattr(BNC, kind) if kind else BNC.EUDocument)
+        w.type(node, getattr(B, kind) if kind else B.EUDocument)
         eli = eli_for_celex(celex)
         if eli:
-            w.add(node, BNC.eli, NamedNode(eli))
+            w.add(node, B.eli, NamedNode(eli))
     return node
 
 
@@ -522,15 +536,15 @@ def _commission_document(w: _Writer, celex: str, com: str | None, title: str | N
         pos = min((text.find(word) for word in words if word in text), default=-1)
         if pos >= 0 and (best is None or pos < best):
             best, cls, rtype = pos, name, code
-    w.type(node, getattr(BNC, cls))
-    w.lit(node, BNC.celexDerived, "true" if derived else "false", datatype=XSD.boolean)
+    w.type(node, getattr(B, cls))
+    w.lit(node, B.celexDerived, "true" if derived else "false", datatype=XSD.boolean)
     if rtype:
         w.add(node, CDM["work_has_resource-type"], NamedNode(str(RESOURCE_TYPE[rtype])))
     if com:
         parts = _com_parts(com)
-        w.lit(node, BNC.comNumber, f"{parts[0]}({parts[1]}) {parts[2]}")
+        w.lit(node, B.comNumber, f"{parts[0]}({parts[1]}) {parts[2]}")
         if parts[0] == "COM":
-            w.add(node, BNC.comnatWork, NamedNode(str(COMNAT[f"COM_{parts[1]}_{parts[2]:04d}_FIN"])))
+            w.add(node, B.comnatWork, NamedNode(str(COMNAT[f"COM_{parts[1]}_{parts[2]:04d}_FIN"])))
     if title:
         w.lit(node, DCTERMS.title, " ".join(title.split()))
     return node
@@ -542,8 +556,8 @@ def _impact_assessment(w: _Writer, ident: str) -> NamedNode | None:
         return None
     node, first = _celex_node(w, f"5{parts[1]}SC{parts[2]:04d}")
     if first:
-        w.type(node, BNC.StaffWorkingDocument)
-        w.lit(node, BNC.celexDerived, "true", datatype=XSD.boolean)
+        w.type(node, B.StaffWorkingDocument)
+        w.lit(node, B.celexDerived, "true", datatype=XSD.boolean)
         w.lit(node, DCTERMS.identifier, f"{parts[0]}({parts[1]}) {parts[2]}")
     return node
 
@@ -561,16 +575,16 @@ def _treaty_provision(w: _Writer, art: TreatyArticle) -> NamedNode:
     for level in levels:
         node = w.node("id/" + treaty_path(level))
         if w.once(node.value):
-            cls = BNC.TreatyPoint if level.point else BNC.TreatyParagraph if level.paragraph else BNC.TreatyArticle
+            cls = B.TreatyPoint if level.point else B.TreatyParagraph if level.paragraph else B.TreatyArticle
             w.type(node, cls)
-            w.add(node, BNC.partOf, parent)
+            w.add(node, B.partOf, parent)
             w.lit(node, DCTERMS.identifier, level.key)
             nl, en = _treaty_labels(level)
             w.lit(node, RDFS.label, nl, lang="nl")
             w.lit(node, RDFS.label, en, lang="en")
             if level is levels[0] and treaty in _TREATY_CELEX and level.article.isdigit():
                 w.lit(node, CDM.resource_legal_id_celex, f"12016{_TREATY_CELEX[treaty]}{int(level.article):03d}")
-                w.add(node, BNC.eli, NamedNode(f"{ELI_DATA}treaty/{treaty}_2016/art_{level.article}/oj"))
+                w.add(node, B.eli, NamedNode(f"{ELI_DATA}treaty/{treaty}_2016/art_{level.article}/oj"))
         parent = node
     return node
 
@@ -594,25 +608,25 @@ def _citations(w: _Writer, fiche: NamedNode, rec: FicheRecord, resolved: dict) -
         if target is None:
             continue
         c = BlankNode()
-        w.add(fiche, BNC.hasCitation, c)
-        w.type(c, BNC.Citation)
-        w.add(c, BNC.citedResource, target)
-        w.lit(c, BNC.mentionKind, mention.kind)
-        w.lit(c, BNC.location, mention.where)
+        w.add(fiche, B.hasCitation, c)
+        w.type(c, B.Citation)
+        w.add(c, B.citedResource, target)
+        w.lit(c, B.mentionKind, mention.kind)
+        w.lit(c, B.location, mention.where)
         if mention.text:
             w.lit(c, PROV.value, mention.text)
         place, _, rest = mention.where.partition(":")
         if place == "footnote" and rest:
-            w.lit(c, BNC.footnote, rest)
+            w.lit(c, B.footnote, rest)
             if mention.kind in _CITING_KINDS:
-                w.add(fiche, BNC.citesInFootnote, target)
+                w.add(fiche, B.citesInFootnote, target)
         elif place == "section" and rest:
             section, _, par = rest.partition(":")
-            w.lit(c, BNC.section, section)
+            w.lit(c, B.section, section)
             if par.isdigit():
-                w.lit(c, BNC.paragraph, par, datatype=XSD.integer)
+                w.lit(c, B.paragraph, par, datatype=XSD.integer)
         elif place == "field" and rest:
-            w.lit(c, BNC.field, rest)
+            w.lit(c, B.field, rest)
 
 
 def _sectors(w: _Writer, fiche: NamedNode, rec: FicheRecord) -> None:
@@ -626,22 +640,22 @@ def _sectors(w: _Writer, fiche: NamedNode, rec: FicheRecord) -> None:
             m = regex.search(text) if text else None
             if m:
                 node = NamedNode(sector)
-                w.add(fiche, BNC.inSector, node)
+                w.add(fiche, B.inSector, node)
                 tag = BlankNode()
-                w.add(fiche, BNC.sectorTagging, tag)
-                w.type(tag, BNC.SectorTagging)
-                w.add(tag, BNC.sector, node)
-                w.add(tag, BNC.taggingMethod, w.t(BNC.keywordMatch))
-                w.lit(tag, BNC.matchedKeyword, canonical[" ".join(m.group(0).casefold().split())])
-                w.lit(tag, BNC.section, section)
+                w.add(fiche, B.sectorTagging, tag)
+                w.type(tag, B.SectorTagging)
+                w.add(tag, B.sector, node)
+                w.add(tag, B.taggingMethod, w.t(B.keywordMatch))
+                w.lit(tag, B.matchedKeyword, canonical[" ".join(m.group(0).casefold().split())])
+                w.lit(tag, B.section, section)
                 break
 
 
 def _provenance(w: _Writer, fiche: NamedNode, rec: FicheRecord, *, source: str | None,
                 checksum: str | None, parser_version: str, built_at) -> None:
     g = w.graph
-    w.type(g, BNC.FicheGraph)
-    w.add(g, BNC.describes, fiche)
+    w.type(g, B.FicheGraph)
+    w.add(g, B.describes, fiche)
     if built_at is None:
         built_at = datetime.now(timezone.utc)
     if isinstance(built_at, datetime):
@@ -650,13 +664,13 @@ def _provenance(w: _Writer, fiche: NamedNode, rec: FicheRecord, *, source: str |
     activity = BlankNode()
     w.add(g, PROV.wasGeneratedBy, activity)
     w.type(activity, PROV.Activity)
-    w.lit(activity, BNC.parserVersion, parser_version)
+    w.lit(activity, B.parserVersion, parser_version)
     if source or checksum:
         src = NamedNode(source) if source and re.match(r"^https?://\S+$", source) else BlankNode()
-        w.add(g, BNC.sourceFile, src)
+        w.add(g, B.sourceFile, src)
         w.add(activity, PROV.used, src)
-        w.type(src, BNC.SourceFile)
+        w.type(src, B.SourceFile)
         if source:
-            w.lit(src, BNC.sourcePath, source)
+            w.lit(src, B.sourcePath, source)
         if checksum:
-            w.lit(src, BNC.checksum, checksum)
+            w.lit(src, B.checksum, checksum)
