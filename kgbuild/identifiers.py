@@ -237,7 +237,7 @@ def _parse_articles(span: str, treaty: str) -> tuple[list[TreatyArticle], int]:
     return out, end
 
 
-_BETWEEN = re.compile(r"[\s,(]*(?:(?:van\s+(?:het|de)|of\s+the|des|der)\s*)?[\s(]*$")
+_BETWEEN = re.compile(r"[\s,()]*(?:(?:van\s+(?:het|de)|of\s+the|des|der)\s*)?[\s(]*$")
 
 
 def treaty_articles(text: str) -> list[TreatyArticle]:
@@ -255,6 +255,8 @@ def treaty_articles(text: str) -> list[TreatyArticle]:
     ['TFEU-114-1']
     >>> [t.key for t in treaty_articles("Artikel 157 lid 3 EG-Verdrag; Richtlijn 2000/31/EG")]
     ['TEC-157-3']
+    >>> [t.key for t in treaty_articles("artikelen 91 en 100, lid 2, onder a), VWEU")]
+    ['TFEU-91', 'TFEU-100-2-a']
     """
     flat = " ".join(text.split())
     found = []

@@ -65,7 +65,7 @@ SECTION_HEADINGS = [
     ("proportionality", r"Proportionaliteit(?:soordeel)?"),
     ("financial_consequences", r"Financi[eë]le\s+(?:gevolgen|consequenties|implicaties)[^.\n]*"),
     ("other", r"(?:Gevolgen|Implicaties|Consequenties)\s+(?:voor|van)\s+(?:regeldruk|de\s+regeldruk|ontwikkelingslanden|concurrentiekracht|administratieve\s+lasten)[^.\n]*"
-              r"|Juridische\s+(?:consequenties|gevolgen)[^.\n]*|Implicaties\s+juridisch[^.\n]*"
+              r"|Juridische\s+(?:consequenties|gevolgen)[^.\n]*|Implicaties\s+(?:juridisch|financieel)[^.\n]*"
               r"|Implementatie(?:\s+en\s+handhaving)?[^.\n]*|Implicaties\s+voor\s+uitvoering[^.\n]*"
               r"|Nederlandse\s+belangen\s+en\s+eerste\s+algemene\s+standpuntbepaling"),
 ]
@@ -74,7 +74,8 @@ _HEADING_RE = [(name, re.compile(rf"^(?:{pattern})(?:\s*:\s*(?P<value>.*)|\s+(?P
                for name, pattern in SECTION_HEADINGS]
 _PHRASES = re.compile(  # where a run-together transcript line is cut: before a label or heading
     r"(?<=\s)(?=(?:\d\.\s+|[a-k]\)\s+)?(?:" + "|".join(p for _, p in FIELD_LABELS + SECTION_HEADINGS) +
-    r"|Fiche(?:\s+\d+)?)(?:\s*:|\s+(?:[A-Z0-9(]|http)))")
+    r"|Fiche(?:\s+\d+)?|De\s+(?:[Mm]inister|[Ss]taatssecretaris)\s+(?:van|voor)\s+[^,]{3,80},)"
+    r"(?:\s*:|\s+(?:[A-Z0-9(]|http|[a-k]\))))")
 
 _FICHE_TITLE = re.compile(r"^(?:.*?\b)?(?:Herzien(?:e)?\s+)?(?:BNC-)?[Ff]iche(?:\s+\d+)?\s*:\s*(?P<title>.+)$")
 _SIGNATURE = re.compile(r"^De\s+(?:[Mm]inister|[Ss]taatssecretaris)\s+(?:van|voor)\s+[^,]{3,80},\s*(?P<name>.*)$")
@@ -197,6 +198,7 @@ def _units(doc: Document) -> list[Unit]:
 
 def _resegment(text: str) -> list[str]:
     """Split a run-together transcript line before each template label or heading it holds."""
+    text = re.sub(r"\s[•·▪◦](?=\s|$)", " ", text)
     cuts = [m.start() for m in _PHRASES.finditer(text)]
     if len(cuts) < 2:
         return [text]
@@ -456,16 +458,19 @@ def verdict(text: str) -> str | None:
     'positief met kanttekeningen'
     >>> verdict("Het kabinet beoordeelt de subsidiariteit als negatief.")
     'negatief'
+    >>> verdict("Het kabinet is positief over het doel. Het oordeel over de proportionaliteit is negatief.")
+    'negatief'
     """
-    for sentence in re.split(r"(?<=[.!?])\s+", " ".join(text.split())):
-        lower = sentence.lower()
-        if not re.search(r"positief|negatief|kanttekening|twijfel", lower):
+    sentences = [s.lower() for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split()))]
+    judging = [s for s in sentences if re.search(r"oordeel|grondhouding|beoordeel|bevoegd|subsidiari|proportional", s)]
+    for sentence in judging + sentences:  # a sentence that judges comes first
+        if not re.search(r"positief|negatief|kanttekening|twijfel", sentence):
             continue
-        if re.search(r"kanttekening|overwegend\s+positief|in\s+beginsel\s+positief|twijfel|deels\s+positief", lower):
+        if re.search(r"kanttekening|overwegend\s+positief|in\s+beginsel\s+positief|twijfel|deels\s+positief", sentence):
             return "positief met kanttekeningen"
-        if re.search(r"\bnegatief\b|\bniet\s+positief\b", lower):
+        if re.search(r"\bnegatief\b|\bniet\s+positief\b", sentence):
             return "negatief"
-        if re.search(r"\bpositief\b", lower):
+        if re.search(r"\bpositief\b", sentence):
             return "positief"
     return None
 
@@ -481,7 +486,7 @@ def _parse_verdicts(record: FicheRecord, sections: dict[str, list[str]]) -> None
                 joined = " ".join(sections[key]).lower()
                 if re.search(r"\bniet\s+bevoegd\b", joined):
                     value = "negatief"
-                elif re.search(r"\bis\s+bevoegd\b|\bbevoegdheid\s+(?:is|bestaat)\b", joined):
+                elif re.search(r"\bis\s+bevoegd\b|\bbevoegd\s+is\b|\bbevoegdheid\s+(?:is|bestaat)\b", joined):
                     value = "positief"
         if value is None:  # a combined section: the first verdict sentence naming this aspect
             for parent in ("subsidiarity_proportionality", "grondhouding", *aspects):

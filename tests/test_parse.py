@@ -269,3 +269,49 @@ def test_text_format_is_readable():
     run = kgbuild("parse", "--format", "text", str(FICHES / "kst-22112-3458.txt"))
     assert run.returncode == 0
     assert "com_numbers: COM(2022) 197; COM(2022) 196" in run.stdout
+
+
+# --- one fiche, rendered every way ------------------------------------------------------------------
+
+
+def _wrapped(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(part for line in text.splitlines() for part in (textwrap.wrap(line, width) or [""]))
+
+
+def _one_line(text: str) -> str:
+    """A PDF transcript: the body run together on one line, the footnotes kept apart."""
+    lines = text.splitlines()
+    notes = [line for line in lines if "↩" in line]
+    return " ".join(" ".join(l for l in lines if "↩" not in l).split()) + "\n" + "\n".join(notes)
+
+
+RENDERINGS = {
+    "wrapped at 90": lambda t: _wrapped(t, 90),
+    "wrapped at 70": lambda t: _wrapped(t, 70),
+    "one line": _one_line,
+    "CRLF": lambda t: t.replace("\n", "\r\n"),
+    "blank lines": lambda t: t.replace("\n", "\n\n"),
+    "bullets": lambda t: "\n".join("  • " + line if line[:2] in ("a)", "b)", "c)") else line for line in t.splitlines()),
+}
+
+
+@pytest.mark.parametrize("rendering", RENDERINGS)
+@pytest.mark.parametrize("source, gold", [
+    (FICHES / "2025D46581.txt", GOLD / "2025D46581.json"),
+    (HELD_OUT / "lettered-2021-wrapped.txt", HELD_OUT / "lettered-2021-wrapped.json"),
+    (HELD_OUT / "bullets-2019-official.txt", HELD_OUT / "bullets-2019-official.json"),
+])
+def test_same_fiche_in_every_rendering(tmp_path, rendering, source, gold):
+    path = tmp_path / "fiche.txt"
+    path.write_text(RENDERINGS[rendering](source.read_text(encoding="utf-8")), encoding="utf-8")
+    tp, fp, fn = score(json.loads(gold.read_text(encoding="utf-8")), parse_file(path).to_json())
+    assert f1(tp, fp, fn) >= 0.97, (tp, fp, fn)
+
+
+def test_windows_1252_text_is_read(tmp_path):
+    path = tmp_path / "fiche.txt"
+    path.write_bytes((FICHES / "kst-22112-3490.txt").read_text(encoding="utf-8").encode("cp1252", errors="replace"))
+    rec = parse_file(path)
+    assert rec.ministries == ["Ministerie van Economische Zaken en Klimaat", "Ministerie van Onderwijs, Cultuur en Wetenschap"]

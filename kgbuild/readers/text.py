@@ -89,7 +89,7 @@ def _join_wraps(blocks: list[Block]) -> list[Block]:
     last_line = ""  # the previous physical line, before any joining
     for block in blocks:
         prev = out[-1] if out else None
-        if prev is not None and len(last_line) >= 0.7 * width and _continues(prev.text, block):
+        if prev is not None and len(last_line) >= 0.7 * width and _continues(prev.text, block, width):
             prev.text = f"{prev.text} {block.text}"
         else:
             out.append(block)
@@ -101,13 +101,19 @@ _STRUCTURE = re.compile(r"^(?:(?:Herzien\s+)?Fiche\b|Nr\.\s|22\s?112\b|De\s+(?:[
                         r"|Aan\s+de\b|Den\s+Haag\b)")
 
 
-def _continues(previous: str, block: Block) -> bool:
-    """Whether ``block`` carries on the wrapped sentence of ``previous``."""
+def _continues(previous: str, block: Block, width: int) -> bool:
+    """Whether ``block`` carries on the wrapped sentence of ``previous``.
+
+    A line starting with a capital carries on only when it is long itself: a short one after
+    a sentence cut mid-way is more often a heading (``Bevoegdheid``).
+    """
     text = block.text
     if block.label or not text or re.search(r"[.:;!?]$", previous) or text.endswith(":") or _STRUCTURE.match(text):
         return False
+    if text[0].islower() or text[0] in "(0123456789":
+        return True
     last_word = previous.rsplit(" ", 1)[-1]
-    return text[0].islower() or text[0] in "(0123456789" or last_word[:1].islower() or previous.endswith(",")
+    return (last_word[:1].islower() or previous.endswith(",")) and len(text) >= 0.5 * width
 
 
 def _attach_footnote_refs(blocks: list[Block], count: int) -> None:
