@@ -1,0 +1,447 @@
+"""Pages, dereferencing, VoID, example queries and dumps (kgbuild/web.py), through real HTTP.
+
+The store is a real build of ``data/fiches`` (``kgbuild.build.build``); the server is
+``kgbuild.serve`` on a free loopback port. A few tests call ``web.handle`` directly on the same
+store, for what HTTP cannot provoke (an unavailable store).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import threading
+from collections import deque
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import html5lib
+import httpx
+import pytest
+import rdflib
+from pyoxigraph import RdfFormat, parse
+from rdflib.namespace import RDF, RDFS, VOID
+
+from kgbuild import serve, web
+from kgbuild.build import build
+from kgbuild.errors import KgbuildError
+from kgbuild.query import load_catalogue
+from kgbuild.store import open_read_only
+
+BASE = "https://w3id.org/bnc-fiches/"
+BNC = rdflib.Namespace(BASE + "ontology#")
+SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+SEED = "fiche/com-2025-723"  # Mededeling Apply AI-strategie, cites Kamerstuk 26643-640 in footnote 2
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory) -> Path:
+    store = tmp_path_factory.mktemp("web") / "store"
+    report = build(["data/fiches"], store)
+    assert report.counts["fiches"] >= 14
+    web.configure(store_dir=store)
+    yield store
+    web.configure(store_dir="data/store")
+
+
+@pytest.fixture(scope="module")
+def site(store_dir) -> str:
+    """The real server on a free loopback port; its root URL."""
+    server = serve.make_server(store_dir, host="127.0.0.1", port=0, workers=1)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    yield f"http://{host}:{port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def http(site):
+    with httpx.Client(base_url=site, follow_redirects=False, timeout=30) as client:
+        yield client
+
+
+def assert_valid_html(body: bytes, where: str) -> html5lib.html5parser.etree.Element:
+    """Parse as HTML5 with a strict parser (any parse error fails) and check the page basics."""
+    assert body.startswith(b"<!DOCTYPE html>"), where
+    try:
+        doc = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(body)
+    except html5lib.html5parser.ParseError as err:
+        pytest.fail(f"{where}: invalid HTML: {err}")
+    assert doc.get("lang"), where
+    assert (doc.findtext("head/title") or "").strip(), where
+    assert doc.find("head/meta[@name='viewport']") is not None, where
+    ids = [e.get("id") for e in doc.iter() if e.get("id")]
+    assert len(ids) == len(set(ids)), f"{where}: duplicate ids"
+    return doc
+
+
+# --- dereferencing and content negotiation --------------------------------------------------------
+
+
+@pytest.mark.parametrize("accept", [BROWSER, "text/turtle", "application/ld+json", None])
+def test_thing_iri_answers_303_to_its_description(http, accept):
+    headers = {"Accept": accept} if accept else {}
+    resp = http.get(f"/id/{SEED}", headers=headers)
+    assert resp.status_code == 303
+    assert resp.headers["location"] == f"/doc/{SEED}"
+
+
+@pytest.mark.parametrize("path", ["/id/fiche/com-1999-1", "/doc/fiche/com-1999-1", "/id/kamerstuk/1-2",
+                                  "/graph/fiche/none", "/id/", "/doc/", "/nothing-here",
+                                  "/doc/fiche/com-2025-723.pdf", "/ontology/9.9.9", "/dumps/other.gz"])
+def test_unknown_iris_and_paths_are_404(http, path):
+    resp = http.get(path, headers={"Accept": BROWSER})
+    assert resp.status_code == 404
+    assert_valid_html(resp.content, path)
+    assert http.get(path, headers={"Accept": "text/plain"}).status_code == 404
+
+
+@pytest.mark.parametrize("accept", [BROWSER, None, "*/*", "text/html"])
+def test_browsers_and_clients_without_preference_get_html(http, accept):
+    headers = {"Accept": accept} if accept else {}
+    resp = http.get(f"/doc/{SEED}", headers=headers)
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith("text/html")
+    assert "Accept" in resp.headers["vary"]
+
+
+def test_unacceptable_types_get_406_listing_what_there_is(http):
+    resp = http.get(f"/doc/{SEED}", headers={"Accept": "image/png"})
+    assert resp.status_code == 406
+    assert "text/turtle" in resp.text and "application/ld+json" in resp.text
+
+
+@pytest.mark.parametrize("accept,fmt", [("text/turtle", "turtle"), ("application/n-triples", "nt"),
+                                        ("text/turtle;q=0.5, application/ld+json", "json-ld")])
+def test_description_in_triple_formats(http, accept, fmt):
+    resp = http.get(f"/doc/{SEED}", headers={"Accept": accept})
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith(accept.split(",")[-1].strip())
+    ds = rdflib.Dataset()
+    ds.parse(data=resp.content, format=fmt)
+
+    def has(s, p, o) -> bool:  # in any graph
+        return any(True for _ in ds.quads((s, p, o, None)))
+
+    fiche = rdflib.URIRef(BASE + "id/" + SEED)
+    assert has(fiche, rdflib.DCTERMS.title, rdflib.Literal("Mededeling Apply AI-strategie", lang="nl"))
+    assert has(fiche, BNC.citesKamerstuk, rdflib.URIRef(BASE + "id/kamerstuk/26643-640"))
+    ministry = rdflib.URIRef(BASE + "id/ministry/economische-zaken")
+    assert has(ministry, RDFS.label, rdflib.Literal("Ministerie van Economische Zaken", lang="nl"))
+    assert has(fiche, BNC.underCompetence, None)  # inferred triples are included ...
+    if fmt != "json-ld":  # ... after a comment that says so
+        asserted, _, inferred = resp.text.partition("# Inferred by the reasoner")
+        assert "underCompetence" in inferred and inferred
+
+
+def test_description_in_trig_separates_inferred_triples(http):
+    resp = http.get(f"/doc/{SEED}", headers={"Accept": "application/trig"})
+    assert resp.status_code == 200
+    ds = rdflib.Dataset()
+    ds.parse(data=resp.content, format="trig")
+    fiche = rdflib.URIRef(BASE + "id/" + SEED)
+    asserted = ds.graph(rdflib.URIRef(BASE + "graph/" + SEED))
+    inferred = ds.graph(rdflib.URIRef(BASE + "graph/inferred"))
+    assert (fiche, RDF.type, BNC.Fiche) in asserted
+    assert (fiche, BNC.underCompetence, rdflib.URIRef(BASE + "id/competence/shared")) in inferred
+    assert (fiche, BNC.underCompetence, None) not in asserted
+
+
+def test_description_extensions_need_no_accept_header(http):
+    for ext, media_type in [(".ttl", "text/turtle"), (".nq", "application/n-quads"),
+                            (".jsonld", "application/ld+json"), (".trig", "application/trig")]:
+        resp = http.get(f"/doc/kamerstuk/26643-640{ext}")
+        assert resp.status_code == 200 and resp.headers["content-type"].startswith(media_type)
+        quads = list(parse(resp.content, format=RdfFormat.from_media_type(media_type)))
+        assert any(str(q.subject.value).endswith("com-2025-723") for q in quads)  # who cites it
+
+
+def test_head_answers_like_get_without_a_body(http):
+    resp = http.head(f"/doc/{SEED}")
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/html")
+    assert resp.content == b""
+
+
+def test_only_get_and_head(http):
+    assert http.post(f"/doc/{SEED}", content=b"x").status_code == 405
+    assert http.delete(f"/doc/{SEED}").status_code == 405
+
+
+def test_home_redirects_rdf_clients_to_void(http):
+    resp = http.get("/", headers={"Accept": "text/turtle"})
+    assert resp.status_code == 303 and resp.headers["location"] == "/.well-known/void"
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+
+def text_of(doc) -> str:
+    return " ".join(" ".join(doc.itertext()).split())
+
+
+def links_of(doc) -> dict[str, str]:
+    return {" ".join("".join(a.itertext()).split()): a.get("href") for a in doc.iter("a")}
+
+
+def test_fiche_page_shows_what_the_fiche_says(http):
+    resp = http.get(f"/doc/{SEED}", headers={"Accept": BROWSER})
+    doc = assert_valid_html(resp.content, SEED)
+    text = text_of(doc)
+    assert doc.findtext(".//h1") == "Mededeling Apply AI-strategie"
+    for expected in ["2025-11-14", "2025-10-08", "COM(2025) 723", "CELEX 52025DC0723", "D.M. van Weel",
+                     "Raad voor Vervoer, Telecom en Energie (Telecom)", "Ministerie van Economische Zaken"]:
+        assert expected in text, expected
+    hrefs = [a.get("href") for a in doc.iter("a")]
+    assert "https://eur-lex.europa.eu/legal-content/NL/TXT/?uri=CELEX:52025DC0723" in hrefs
+    assert "https://zoek.officielebekendmakingen.nl/kst-26643-640" in hrefs
+    assert "/doc/kamerstuk/26643-640" in hrefs and "/doc/treaty/tfeu/art-4/par-2/point-a" in hrefs
+    assert "https://eur-lex.europa.eu/legal-content/NL/TXT/?uri=CELEX:32024R1689" in hrefs
+    verdicts = doc.find(".//div[@class='verdicts']")
+    assert text_of(verdicts).count("positive") + text_of(verdicts).count("positief") == 3
+    # the Kamerstuk link comes with the footnote that states it
+    item = next(li for li in doc.iter("li") if any(a.get("href") == "/doc/kamerstuk/26643-640" for a in li.iter("a")))
+    assert "footnote 2:" in text_of(item) and "26 643 en 32 761, nr. 640" in text_of(item)
+    # competence categories are inferred, and marked so
+    competences = next(h for h in doc.iter("h2") if h.text == "Competence categories")
+    section = list(doc.iter())[list(doc.iter()).index(competences):]
+    shared = next(li for li in section if li.tag == "li" and any(a.get("href") == "/doc/competence/shared" for a in li.iter("a")))
+    assert "inferred" in text_of(shared)
+    assert "Source file" in text and "data/fiches/2025D46581" in text
+
+
+def test_fiche_with_own_kamerstuk_links_its_official_publication(http, store_dir):
+    resp = http.get("/doc/fiche/kst-22112-3620", headers={"Accept": BROWSER})
+    if resp.status_code == 404:  # the key is the COM number when the fiche names one
+        rows = web.sparql_over(open_read_only(store_dir))(
+            f"SELECT ?f WHERE {{ ?f <{BNC}kamerstuk> <{BASE}id/kamerstuk/22112-3620> }}")
+        resp = http.get(web.local_path(rows[0]["f"].value, BASE), headers={"Accept": BROWSER})
+    doc = assert_valid_html(resp.content, "own kamerstuk")
+    assert "https://zoek.officielebekendmakingen.nl/kst-22112-3620" in [a.get("href") for a in doc.iter("a")]
+
+
+def test_kamerstuk_page_answers_the_tracing_question(http):
+    resp = http.get("/doc/kamerstuk/26643-640", headers={"Accept": BROWSER})
+    doc = assert_valid_html(resp.content, "kamerstuk")
+    text = text_of(doc)
+    assert "Cited by 1 fiche" in text
+    assert links_of(doc)["Mededeling Apply AI-strategie"] == f"/doc/{SEED}"
+    assert "footnote 2:" in text
+    assert "https://zoek.officielebekendmakingen.nl/kst-26643-640" in [a.get("href") for a in doc.iter("a")]
+
+
+@pytest.mark.parametrize("path,expected", [
+    ("/doc/treaty/tfeu/art-4", "Fiches citing this provision or any of its parts"),
+    ("/doc/competence/shared", "Fiches under this competence"),
+    ("/doc/ministry/economische-zaken", "Fiches"),
+    ("/doc/council-formation/raad-voor-vervoer-telecom-en-energie-telecom", "Fiches"),
+    ("/doc/verdict/positief", "Fiches"),
+    ("/doc/dossier/26643", "Kamerstukken"),
+])
+def test_hub_pages_list_their_fiches_newest_first(http, path, expected):
+    doc = assert_valid_html(http.get(path, headers={"Accept": BROWSER}).content, path)
+    assert expected in text_of(doc)
+    hrefs = [a.get("href") for a in doc.iter("a")]
+    assert f"/doc/{SEED}" in hrefs or "/doc/kamerstuk/26643-640" in hrefs
+    dates = re.findall(r"<br><span class=\"muted\">(\d{4}-\d\d-\d\d)", http.get(path).text)
+    assert dates or path.startswith("/doc/dossier/")
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_sector_pages_exist_for_the_seed_fiche(http, store_dir):
+    rows = web.sparql_over(open_read_only(store_dir))(
+        f"SELECT ?s WHERE {{ <{BASE}id/{SEED}> <{BNC}inSector> ?s }}")
+    assert rows
+    for row in rows:
+        doc = assert_valid_html(http.get(web.local_path(row["s"].value, BASE)).content, "sector")
+        assert f"/doc/{SEED}" in [a.get("href") for a in doc.iter("a")]
+
+
+def test_page_numbers_past_the_end_are_404(http):
+    assert http.get("/doc/competence/shared?page=2").status_code == 404
+    assert http.get("/fiches?page=999").status_code == 404
+    assert http.get("/doc/competence/shared?page=x").status_code == 200  # read as page 1
+
+
+def test_home_page(http, store_dir):
+    resp = http.get("/", headers={"Accept": BROWSER})
+    doc = assert_valid_html(resp.content, "/")
+    text = text_of(doc)
+    assert "14 fiches" in text or re.search(r"\b1[4-9] fiches\b", text)
+    hrefs = [a.get("href") for a in doc.iter("a")]
+    for target in ["/sparql", "/dumps/", "/ontology", "/.well-known/void", "/.well-known/sparql-examples",
+                   f"/doc/{SEED}"]:
+        assert target in hrefs, target
+    for query in load_catalogue():
+        assert f"/.well-known/sparql-examples#{query.name}" in hrefs
+
+
+def test_ontology_as_html_with_an_anchor_per_term_and_as_turtle(http, store_dir):
+    doc = assert_valid_html(http.get("/ontology", headers={"Accept": BROWSER}).content, "/ontology")
+    ids = {e.get("id") for e in doc.iter() if e.get("id")}
+    onto = rdflib.Graph().parse("ontology/bnc.ttl")
+    terms = {str(s)[len(BNC):] for s in onto.subjects() if str(s).startswith(str(BNC))}
+    assert terms and terms <= ids
+    resp = http.get("/ontology", headers={"Accept": "text/turtle"})
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/turtle")
+    served = rdflib.Graph().parse(data=resp.content, format="turtle")
+    assert set(served.subjects(RDF.type, rdflib.OWL.ObjectProperty)) == \
+        set(onto.subjects(RDF.type, rdflib.OWL.ObjectProperty))
+    version = next(onto.objects(rdflib.URIRef(BASE + "ontology"), rdflib.OWL.versionIRI))
+    assert http.get("/" + str(version)[len(BASE):]).status_code == 200
+
+
+def test_ontology_terms_link_to_their_anchors(http):
+    resp = http.get(f"/doc/{SEED}", headers={"Accept": BROWSER})
+    assert 'href="/ontology#citesKamerstuk"' in resp.text
+
+
+# --- VoID, examples, dumps --------------------------------------------------------------------------
+
+
+def test_void_description(http, store_dir, site):
+    resp = http.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert resp.status_code == 200
+    g = rdflib.Graph().parse(data=resp.content, format="turtle")
+    ds = rdflib.URIRef(site + "/.well-known/void#dataset")
+    assert (ds, RDF.type, VOID.Dataset) in g
+    quads = list(parse(gzip.decompress((store_dir / "dump.nq.gz").read_bytes()), format=RdfFormat.N_QUADS))
+    assert int(g.value(ds, VOID.triples)) == len(quads)
+    assert int(g.value(ds, VOID.entities)) > 100
+    assert g.value(ds, VOID.sparqlEndpoint) == rdflib.URIRef(site + "/sparql")
+    assert g.value(ds, rdflib.DCTERMS.license) is not None
+    assert g.value(ds, rdflib.DCTERMS.modified) is not None
+    dump = g.value(ds, VOID.dataDump)
+    assert str(dump) == site + "/dumps/dump.nq.gz"
+    spdx = rdflib.Namespace("http://spdx.org/rdf/terms#")
+    checksum = g.value(g.value(dump, spdx.checksum), spdx.checksumValue)
+    assert str(checksum) == hashlib.sha256((store_dir / "dump.nq.gz").read_bytes()).hexdigest()
+    # linksets to EUR-Lex, with the number of links each predicate makes
+    celex = "http://publications.europa.eu/resource/celex/"
+    expected = {}
+    for q in quads:
+        if str(q.object.value).startswith(celex) and type(q.object).__name__ == "NamedNode":
+            expected.setdefault(q.predicate.value, set()).add((q.subject, q.object))
+    linksets = {str(g.value(ls, VOID.linkPredicate)): int(g.value(ls, VOID.triples))
+                for ls in g.subjects(RDF.type, VOID.Linkset)
+                if str(g.value(g.value(ls, VOID.objectsTarget), VOID.uriSpace)) == celex}
+    assert linksets == {p: len(links) for p, links in expected.items()}
+    assert str(BNC.assesses) in linksets and str(BNC.citesEUAct) in linksets
+    classes = {g.value(p, VOID["class"]): int(g.value(p, VOID.entities)) for p in g.objects(ds, VOID.classPartition)}
+    assert classes[BNC.Fiche] == 14
+    doc = assert_valid_html(http.get("/.well-known/void", headers={"Accept": BROWSER}).content, "void")
+    assert "Linksets" in text_of(doc)
+
+
+def test_example_queries_as_sparql_examples(http, site):
+    resp = http.get("/.well-known/sparql-examples", headers={"Accept": "text/turtle"})
+    g = rdflib.Graph().parse(data=resp.content, format="turtle")
+    catalogue = load_catalogue()
+    assert len(catalogue) >= 5
+    for query in catalogue:
+        node = rdflib.URIRef(f"{site}/.well-known/sparql-examples#{query.name}")
+        assert (node, RDF.type, SH.SPARQLExecutable) in g
+        assert str(g.value(node, SH.select) or g.value(node, SH.ask) or g.value(node, SH.construct)) == query.text
+        assert g.value(node, RDFS.comment) is not None
+        assert (node, rdflib.URIRef("https://schema.org/target"), rdflib.URIRef(site + "/sparql")) in g
+    doc = assert_valid_html(http.get("/.well-known/sparql-examples", headers={"Accept": BROWSER}).content, "ex")
+    assert {q.name for q in catalogue} <= {e.get("id") for e in doc.iter("section")}
+
+
+def test_example_queries_run_and_return_rows(http):
+    """The catalogue's example for the seed question answers through the endpoint."""
+    query = next(q for q in load_catalogue() if q.name == "fiches-citing-kamerstuk")
+    resp = http.post("/sparql", data={"query": query.text},
+                     headers={"Accept": "application/sparql-results+json"})
+    rows = resp.json()["results"]["bindings"]
+    assert any(r["kamerstuk"]["value"].endswith("/26643-640") and r["fiche"]["value"].endswith("com-2025-723")
+               for r in rows)
+
+
+def test_dump_and_its_checksum(http, store_dir):
+    resp = http.get("/dumps/dump.nq.gz")
+    assert resp.status_code == 200 and resp.headers["content-type"] == "application/gzip"
+    data = (store_dir / "dump.nq.gz").read_bytes()
+    assert resp.content == data
+    line = http.get("/dumps/dump.nq.gz.sha256").text
+    assert line == f"{hashlib.sha256(data).hexdigest()}  dump.nq.gz\n"
+    doc = assert_valid_html(http.get("/dumps/").content, "dumps")
+    assert hashlib.sha256(data).hexdigest() in text_of(doc)
+
+
+def test_named_graphs_are_documents(http):
+    resp = http.get(f"/graph/{SEED}", headers={"Accept": "application/n-quads"})
+    assert resp.status_code == 200
+    quads = list(parse(resp.content, format=RdfFormat.N_QUADS))
+    assert quads and {q.graph_name.value for q in quads} == {BASE + "graph/" + SEED}
+    assert_valid_html(http.get(f"/graph/{SEED}").content, "graph")
+
+
+def test_service_description_is_linked(http):
+    """serve.py answers GET /sparql with RDF Accept with the service description (CONTRACTS.md)."""
+    resp = http.get("/sparql", headers={"Accept": "text/turtle"})
+    g = rdflib.Graph().parse(data=resp.content, format="turtle")
+    assert (None, RDF.type, rdflib.URIRef("http://www.w3.org/ns/sparql-service-description#Service")) in g
+
+
+# --- the whole site -------------------------------------------------------------------------------------
+
+
+def test_every_page_is_valid_html_and_no_internal_link_is_broken(http, site):
+    """Crawl from the home page: every internal link answers 200 (or a 303 to a page that
+    does), every HTML page parses strictly, and every #fragment exists on its page."""
+    seen: dict[str, set[str]] = {}
+    queue, checked, fragments = deque(["/"]), set(), []
+    while queue:
+        path = queue.popleft()
+        if path in checked:
+            continue
+        checked.add(path)
+        resp = http.get(path, headers={"Accept": BROWSER})
+        if resp.status_code == 303:
+            target = resp.headers["location"]
+            assert target.startswith("/"), path
+            queue.append(target)
+            continue
+        assert resp.status_code == 200, f"{path}: {resp.status_code}"
+        if path.startswith("/sparql") or not resp.headers["content-type"].startswith("text/html"):
+            continue
+        doc = assert_valid_html(resp.content, path)
+        seen[path] = {e.get("id") for e in doc.iter() if e.get("id")}
+        for a in doc.iter("a"):
+            href = a.get("href") or ""
+            url, fragment = urldefrag(urljoin(site + path, href))
+            if not url.startswith(site):
+                continue
+            local = url[len(site):] or "/"
+            if fragment:
+                fragments.append((path, local, fragment))
+            if local not in checked:
+                queue.append(local)
+        assert len(checked) < 5000
+    for source, target, fragment in fragments:
+        if target in seen:
+            assert fragment in seen[target], f"{source} links to a missing anchor {target}#{fragment}"
+    assert len(seen) > 100  # fiches, Kamerstukken, dossiers, treaty, competences, sectors, …
+
+
+# --- the handler itself ---------------------------------------------------------------------------------
+
+
+def test_an_unavailable_store_is_a_503_page_not_a_traceback(store_dir):
+    def broken(query):
+        raise KgbuildError("the store is being rebuilt")
+
+    status, headers, body = web.handle("GET", f"/doc/{SEED}", {}, {"accept": BROWSER}, broken)
+    assert status == 503 and b"the store is being rebuilt" in body and b"Traceback" not in body
+
+
+def test_handler_on_a_store_opened_directly(store_dir):
+    sparql = web.sparql_over(open_read_only(store_dir))
+    status, headers, body = web.handle("GET", f"/id/{SEED}", {}, {}, sparql)
+    assert status == 303
+    status, headers, body = web.handle("GET", f"/doc/{SEED}.nt", {}, {}, sparql)
+    assert status == 200 and headers["Content-Type"].startswith("application/n-triples")
+    assert f"<{BASE}id/{SEED}>".encode() in body
