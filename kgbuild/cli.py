@@ -149,6 +149,31 @@ def update(store_dir: Path, base: str, force: bool, **options) -> None:
     sys.exit(max(status, report.exit_status))
 
 
+# --- validate (kgbuild/validate.py) ----------------------------------------------------------
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--store", "store_dir", type=click.Path(path_type=Path), default=None,
+              help="Validate a built store (default data/store when no FILES are given).")
+def validate(files: tuple[Path, ...], store_dir: Path | None) -> None:
+    """Check the graph (a store, or RDF FILES) against the SHACL shapes in ontology/shapes.ttl.
+
+    Exit status: 0 conforms, 1 violations (a report on stdout), 2 error.
+    """
+    from .validate import validate_files, validate_store
+
+    if files and store_dir:
+        raise click.UsageError("give --store or FILES, not both")
+    try:
+        result = validate_files(files) if files else validate_store(store_dir or Path("data/store"))
+    except KgbuildError as err:
+        click.echo(f"kgbuild validate: {err}", err=True)
+        sys.exit(2)
+    click.echo(result.report())
+    sys.exit(0 if result.conforms else 1)
+
+
 def main() -> None:
     """Console-script entry point: user-facing errors as one line, no traceback."""
     try:
