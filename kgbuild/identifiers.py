@@ -127,6 +127,8 @@ def eu_acts(text: str) -> list[str]:
     >>> eu_acts("Verordening (EU) nr. 1025/2012 en Kaderbesluit 2002/584/JBZ")
     ['32012R1025', '32002F0584']
     """
+    if "/" not in text and "CELEX" not in text.upper():
+        return []
     flat = " ".join(text.split())
     found = []
     for match in _ACT_LIST.finditer(flat):
@@ -151,6 +153,7 @@ _KAMERSTUK = re.compile(
     rf"(?:nr\.\s*)?({_DOSSIER}(?:\s*(?:,|\ben\b)\s*{_DOSSIER})*)\s*,?\s*"
     r"(?:(?:nr\.?|letter)\s*(\d{1,5}|[A-Z]{1,3})|([A-Z]{1,3}))(?!\w)",
 )
+_KAMERSTUK_HINT = re.compile(r"\b(?:TK|EK|Kst)\b")
 _KAMERSTUK_DASH = re.compile(r"\b(?:Kamerstuk(?:ken)?\s+|kst-)(\d{5}(?:-[A-Z0-9]{1,4})?)-(\d{1,5}|[A-Z]{1,3})\b")
 
 
@@ -178,6 +181,8 @@ def kamerstukken(text: str) -> list[KamerstukRef]:
     >>> [k.key for k in kamerstukken("Kamerstukken I 2022/23, 36 300, letter D")]
     ['36300-D']
     """
+    if "amerstuk" not in text and "kst-" not in text and not _KAMERSTUK_HINT.search(text):
+        return []
     flat = " ".join(text.split())
     found = []
     for match in _KAMERSTUK.finditer(flat):
@@ -258,6 +263,9 @@ def treaty_articles(text: str) -> list[TreatyArticle]:
     >>> [t.key for t in treaty_articles("artikelen 91 en 100, lid 2, onder a), VWEU")]
     ['TFEU-91', 'TFEU-100-2-a']
     """
+    lower = text.lower()
+    if "artikel" not in lower and "art." not in lower and "article" not in lower:
+        return []
     flat = " ".join(text.split())
     found = []
     previous_end = 0

@@ -254,7 +254,8 @@ def _match_heading(text: str, run_on: bool = False):
 
 def _cover_letter(units: list[Unit]) -> tuple[int | None, int | None]:
     """Indexes of the cover letter: from its heading to just after its signature."""
-    start = next((i for i, u in enumerate(units) if _LETTER_START.search(u.text)), None)
+    start = next((i for i, u in enumerate(units)
+                  if ("rief" in u.text or "RIEF" in u.text or "Aan" in u.text) and _LETTER_START.search(u.text)), None)
     if start is None:
         start = next((i for i, u in enumerate(units) if u.text.startswith("Overeenkomstig de bestaande afspraken")), None)
     if start is None:
