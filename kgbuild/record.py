@@ -57,7 +57,7 @@ class KamerstukRef:
 class TreatyArticle:
     """A treaty article with optional paragraph (lid) and point (onder): TFEU art. 4(2)(a)."""
 
-    treaty: str  # "TFEU" (VWEU) or "TEU" (VEU)
+    treaty: str  # "TFEU" (VWEU), "TEU" (VEU) or, before 2009, "TEC" (EG-Verdrag)
     article: str
     paragraph: str | None = None
     point: str | None = None
