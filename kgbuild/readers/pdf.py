@@ -174,35 +174,44 @@ def _glyphs(layout) -> list[_Glyph]:
     from pdfminer.layout import LTChar
 
     out: list[_Glyph] = []
-
-    def walk(item) -> None:
+    bold: dict[str, bool] = {}
+    stack = [layout]
+    while stack:
+        item = stack.pop()
         if isinstance(item, LTChar):
             text = item.get_text()
+            font = item.fontname or ""
+            if font not in bold:
+                bold[font] = bool(BOLD_RE.search(font))
             out.append(_Glyph(LIGATURES.get(text, text), item.x0, item.x1, item.y0, item.y1,
-                              round(item.size, 1), bool(BOLD_RE.search(item.fontname or ""))))
+                              round(item.size, 1), bold[font]))
         elif hasattr(item, "__iter__"):
-            for child in item:
-                walk(child)
-
-    walk(layout)
+            stack.extend(reversed(list(item)))
     return out
 
 
 def _lines(glyphs: list[_Glyph], page: int, height: float) -> list[Line]:
-    """Group glyphs that overlap vertically by half the smaller height into lines."""
+    """Group glyphs that overlap vertically by half the smaller height into lines.
+
+    Glyphs on the same baseline with the same height form runs first (cheap), then runs that
+    overlap join into lines: a raised footnote number joins the line it belongs to.
+    """
+    runs: dict[tuple[float, float], list[_Glyph]] = {}
+    for glyph in glyphs:
+        runs.setdefault((round(glyph.y0, 1), round(glyph.y1, 1)), []).append(glyph)
     builders: list[_LineBuilder] = []
-    for glyph in sorted(glyphs, key=lambda g: (-g.y1, g.x0)):
+    for (y0, y1), run in sorted(runs.items(), key=lambda item: (-item[0][1], item[0][0])):
         best, best_overlap = None, 0.0
         for builder in builders[-6:]:
-            overlap = min(builder.y1, glyph.y1) - max(builder.y0, glyph.y0)
-            smaller = min(builder.y1 - builder.y0, glyph.y1 - glyph.y0) or 1.0
+            overlap = min(builder.y1, y1) - max(builder.y0, y0)
+            smaller = min(builder.y1 - builder.y0, y1 - y0) or 1.0
             if overlap >= 0.5 * smaller and overlap > best_overlap:
                 best, best_overlap = builder, overlap
         if best is None:
-            best = _LineBuilder(y0=glyph.y0, y1=glyph.y1)
+            best = _LineBuilder(y0=y0, y1=y1)
             builders.append(best)
-        best.glyphs.append(glyph)
-        best.y0, best.y1 = min(best.y0, glyph.y0), max(best.y1, glyph.y1)
+        best.glyphs.extend(run)
+        best.y0, best.y1 = min(best.y0, y0), max(best.y1, y1)
     lines = [_make_line(b.glyphs, page, height) for b in builders]
     lines = [line for line in lines if line.text]
     lines.sort(key=lambda line: (line.top, line.x0))
