@@ -220,7 +220,7 @@ def _split_label(text: str) -> tuple[str, str]:
 def _is_fiche(units: list[Unit]) -> bool:
     texts = [u.text for u in units]
     has_general = any(_match_heading(t) == ("general", None) or _match_field(t) for t in texts)
-    has_title = any(re.match(r"^(?:Herzien(?:e)?\s+)?Fiche(?:\s+\d+)?\s*:", t) for t in texts)
+    has_title = any(re.match(r"^(?:Herzien(?:e)?\s+)?Fiche(?:\s+\d+)?\s*:", t) and "(Kamerstuk" not in t for t in texts)
     return has_general or (has_title and any("Commissievoorstel" in t or "BNC" in t for t in texts))
 
 
@@ -304,7 +304,7 @@ def _parse_letter(record: FicheRecord, letter: list[Unit]) -> list[str]:
     text = " ".join(u.text for u in letter)
     if m := re.search(r"\bNr\.\s*(\d{1,5})\s+(?:BRIEF|Brief)\b", text):
         record.kamerstuk = KamerstukRef("22112", m.group(1))
-    if m := re.search(r"(?:Den\s+Haag|'s-Gravenhage),\s*(\d{1,2}\s+\w+\.?\s+\d{4})", text):
+    if m := re.search(r"(?:Den\s+Haag|['’]s-Gravenhage),\s*(\d{1,2}\s+\w+\.?\s+\d{4})", text):
         record.date_sent = _iso_date(m.group(1)) or record.date_sent
     else:
         for i, unit in enumerate(letter[:-1]):

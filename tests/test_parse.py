@@ -225,6 +225,10 @@ def test_constructed_unnumbered_2025_docx(tmp_path):
     ("junk.bin", bytes(range(256)) * 20, "binary data"),
     ("letter.txt", "Brief regering\nHierbij bericht ik u dat het BNC-fiche over de verordening later "
                    "verschijnt.\nDe Minister van Buitenlandse Zaken,\nD.M. van Weel\n".encode(), "not a BNC-fiche"),
+    ("cover.txt", "22 112 Nieuwe Commissievoorstellen\nNr. 4031 BRIEF VAN DE MINISTER VAN BUITENLANDSE ZAKEN\n"
+                  "Overeenkomstig de bestaande afspraken ontvangt u hierbij 2 fiches (BNC).\n"
+                  "Fiche: Verordening X (Kamerstuk 22 112, nr. 4029)\nFiche: Richtlijn Y (Kamerstuk 22 112, nr. 4030)\n"
+                  "De minister van Buitenlandse Zaken,\nC.C.J. Veldkamp\n".encode(), "not a BNC-fiche"),
 ])
 def test_bad_input_is_one_line_exit_2(tmp_path, name, content, reason):
     path = tmp_path / name
