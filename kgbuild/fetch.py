@@ -769,6 +769,13 @@ def save_last_build(root: str | Path, fingerprint: str) -> None:
     os.replace(tmp, target)
 
 
+# The parser's warnings (kgbuild.parse) about values the open data supplies.
+RESOLVED_WARNINGS = {"date_sent": "not found: the send date",
+                     "kamerstuk": "not found: the fiche's own Kamerstuk number",
+                     "tk_document_number": "not found: the document number",
+                     "zaak": "not found: the Zaak"}
+
+
 def apply_metadata(record: FicheRecord, entry: dict[str, Any]) -> FicheRecord:
     """A copy of ``record`` with the open-data metadata of its manifest entry merged in.
 
@@ -784,6 +791,9 @@ def apply_metadata(record: FicheRecord, entry: dict[str, Any]) -> FicheRecord:
     ('2025D46581', '2025Z19883', '22112-4031', '2025-11-14')
     >>> out.warnings
     ['open data: kamerstuk 22112-4031 replaces 22112-4030 read from the text']
+    >>> apply_metadata(FicheRecord(warnings=["not found: the send date (cover letter)"]),
+    ...                {"Datum": "2013-10-17T00:00:00"}).warnings
+    []
     >>> rec.kamerstuk.key
     '22112-4030'
     """
@@ -795,6 +805,8 @@ def apply_metadata(record: FicheRecord, entry: dict[str, Any]) -> FicheRecord:
             out.warnings.append(f"open data: {name} {shown(value)} replaces "
                                 f"{shown(current)} read from the text")
         setattr(out, name, value)
+        if name in RESOLVED_WARNINGS:  # the parser's "not found" no longer holds
+            out.warnings = [w for w in out.warnings if not w.startswith(RESOLVED_WARNINGS[name])]
 
     if entry.get("DocumentNummer"):
         put("tk_document_number", entry["DocumentNummer"])

@@ -265,6 +265,7 @@ def test_metadata_is_merged_into_harvested_records(api, tmp_path):
     assert eom.title.startswith("Verordening tot instelling van het Europees Openbaar")
     assert (eom.tk_document_number, eom.zaak, eom.kamerstuk.key, eom.date_sent) == (
         "2013D40001", "2013Z20001", "22112-1700", "2013-10-17")
+    assert not [w for w in eom.warnings if "send date" in w or "Kamerstuk number" in w]
     assert eom.source == f"{api.base_url}Document(b2)/resource"
     assert eom.source_format == "pdf"
     assert parse_source(by_id["b2"].path).kamerstuk.key == "22112-1700"
@@ -298,3 +299,4 @@ def test_harvest_gives_the_graph_of_the_files_themselves(api, tmp_path):
     # The open data adds what the .docx itself does not say: its Zaak.
     assert parse_file(fake.DOCX).zaak is None
     assert parse_source(by_id["a1"].path).zaak == "2025Z19883"
+
