@@ -404,7 +404,7 @@ CSS = """
 :root{color-scheme:light dark;--fg:#1b1b1b;--bg:#fff;--muted:#5b5b5b;--line:#d9d9d9;--accent:#0b57a4;--tag:#eef3f9}
 @media (prefers-color-scheme:dark){:root{--fg:#e8e8e8;--bg:#151515;--muted:#a8a8a8;--line:#3a3a3a;--accent:#7db4f0;--tag:#23303d}}
 *{box-sizing:border-box}
-body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
+body{margin:0;overflow-wrap:anywhere;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 header{border-bottom:1px solid var(--line)}
 nav{max-width:60rem;margin:0 auto;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem}
 nav a:first-child{font-weight:600;margin-right:auto}
@@ -419,7 +419,7 @@ h2{font-size:1.2rem;margin:1.75rem 0 .5rem;border-bottom:1px solid var(--line);p
 .tag{display:inline-block;font-size:.75rem;padding:0 .4rem;border-radius:.6rem;background:var(--tag);color:var(--muted);vertical-align:middle;white-space:nowrap}
 dl.facts{display:grid;grid-template-columns:minmax(8rem,14rem) 1fr;gap:.35rem 1rem;margin:0}
 dl.facts dt{color:var(--muted)}
-dl.facts dd{margin:0;overflow-wrap:anywhere}
+dl.facts dd{margin:0;min-width:0}
 ul.values{margin:0;padding-left:1.1rem}
 ul.plain{list-style:none;padding:0;margin:0}
 ul.plain>li{padding:.45rem 0;border-bottom:1px solid var(--line)}
@@ -430,9 +430,11 @@ th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid var(--line);ve
 .verdicts{display:flex;flex-wrap:wrap;gap:.5rem;margin:.5rem 0}
 .verdict{border:1px solid var(--line);border-radius:.4rem;padding:.35rem .6rem}
 .verdict b{display:block;font-size:.8rem;color:var(--muted);font-weight:500}
+mark{background:#fff3b0;color:inherit;padding:0 .1em}
+@media (prefers-color-scheme:dark){mark{background:#5a4a00}}
 .pager{display:flex;gap:1rem;margin:1rem 0}
 pre{overflow-x:auto;background:var(--tag);padding:.6rem;border-radius:.3rem;font-size:.85rem}
-@media (max-width:40rem){dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.5rem}h1{font-size:1.35rem}}
+@media (max-width:40rem){dl.facts{grid-template-columns:1fr;gap:0}dl.facts dt{font-size:.85rem}dl.facts dd{margin-bottom:.6rem}h1{font-size:1.35rem}nav{gap:.3rem .9rem}}
 """
 
 
@@ -905,8 +907,9 @@ def where_stated(location: str) -> str:
     return location
 
 
-def evidence(citations: list[tuple[str, str]]) -> str:
-    """The footnotes and paragraphs that state a link, as quotes; long ones fold open.
+def evidence(citations: list[tuple[str, str]], cited: str = "") -> str:
+    """The footnotes and paragraphs that state a link to ``cited``, as quotes. A long one shows
+    the words around the citation and folds open to the whole text.
 
     >>> print(evidence([("footnote:2", "Kamerstuk 26 643, nr. 640")]))
     <blockquote lang="nl"><b lang="en">footnote 2:</b> Kamerstuk 26 643, nr. 640</blockquote>
@@ -915,12 +918,64 @@ def evidence(citations: list[tuple[str, str]]) -> str:
     for location, text in sorted(set(citations), key=lambda c: _location_order(c[0])):
         place = f'<b lang="en">{esc(where_stated(location)) if location else "stated"}:</b>'
         if len(text) > 320:
-            cut = text.rfind(" ", 0, 240)
-            out.append(f'<blockquote lang="nl"><details><summary>{place} {esc(text[:cut if cut > 0 else 240])} …'
-                       f"</summary>{esc(text)}</details></blockquote>")
+            out.append(f'<blockquote lang="nl"><details><summary>{place} {_mark(snippet(text, cited), cited)}'
+                       f"</summary>{_mark(text, cited)}</details></blockquote>")
         else:
-            out.append(f'<blockquote lang="nl">{place} {esc(text)}</blockquote>')
+            out.append(f'<blockquote lang="nl">{place} {_mark(text, cited)}</blockquote>')
     return "".join(out)
+
+
+def _mark(text: str, cited: str) -> str:
+    """HTML of ``text`` with the first words naming ``cited`` in ``<mark>``.
+
+    >>> _mark("zie Kamerstuk 26 643, nr. 640.", "https://w3id.org/bnc-fiches/id/kamerstuk/26643-640")
+    'zie Kamerstuk 26 643, <mark>nr. 640</mark>.'
+    """
+    found = _find(text, cited)
+    if not found:
+        return esc(text)
+    at, end = found
+    return f"{esc(text[:at])}<mark>{esc(text[at:end])}</mark>{esc(text[end:])}"
+
+
+def _find(text: str, cited: str) -> tuple[int, int] | None:
+    """Where ``text`` first names ``cited`` (a whole number: ``nr. 64`` is not ``nr. 640``)."""
+    hits = [m.span() for n in _needles(cited)
+            for m in [re.search(re.escape(n) + r"(?![\d/])", text, re.IGNORECASE)] if m]
+    return min(hits) if hits else None
+
+
+def _needles(cited: str) -> list[str]:
+    """Words that name ``cited`` in a fiche's Dutch text."""
+    key = kamerstuk_key(cited)
+    if key:
+        return [f"nr. {key[1]}"]
+    match = re.search(r"/id/treaty/(?:tfeu|teu)/art-(\w+)", cited)
+    if match:
+        return [f"artikel {match.group(1)}", f"art. {match.group(1)}", f"article {match.group(1)}"]
+    match = re.search(r"/celex/3(\d{4})[A-Z](\d{4})$", cited)
+    if match:
+        return [f"{match.group(1)}/{int(match.group(2))}", f"{int(match.group(2))}/{match.group(1)}"]
+    return []
+
+
+def snippet(text: str, cited: str = "", width: int = 220) -> str:
+    """About ``width`` characters of ``text`` around where it names ``cited``.
+
+    >>> snippet("a " * 200 + "Kamerstuk 26 643, nr. 640; " + "b " * 200,
+    ...         "https://w3id.org/bnc-fiches/id/kamerstuk/26643-640", 40)
+    '… Kamerstuk 26 643, nr. 640; b b b b b …'
+    """
+    found = _find(text, cited)
+    at = found[0] if found else 0
+    start = max(0, at - width // 2)
+    end = min(len(text), start + width)
+    start = max(0, min(start, end - width))
+    if start > 0:
+        start = text.find(" ", start) + 1 or start
+    if end < len(text):
+        end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > start else end
+    return ("… " if start > 0 else "") + text[start:end].strip() + (" …" if end < len(text) else "")
 
 
 def _location_order(location: str) -> tuple:
@@ -984,7 +1039,7 @@ def fiche_page(req: Request, subject: str, rest: str) -> bytes:
             if inferred:
                 text += ' <span class="tag">inferred</span>'
             if with_evidence and iri(o) in cites:
-                text += evidence(cites[iri(o)])
+                text += evidence(cites[iri(o)], iri(o))
             items.append(f"<li>{text}</li>")
         return f'<ul class="plain">{"".join(items)}</ul>' if items else '<p class="muted">None stated.</p>'
 
@@ -1129,7 +1184,7 @@ def kamerstuk_page(req: Request, subject: str, rest: str) -> bytes:
         first = (page_no - 1) * PAGE_SIZE + 1
         body.append(f'<h2>Cited by {total} fiche{"s" if total != 1 else ""}</h2>'
                     f'<p class="muted">Newest first; {first}–{first + len(rows) - 1} of {total}.</p>'
-                    + fiche_items(req, rows, {f: evidence(c) for f, c in per_fiche.items()})
+                    + fiche_items(req, rows, {f: evidence(c, subject) for f, c in per_fiche.items()})
                     + pager(path, page_no, total))
     else:
         body.append("<h2>Cited by</h2><p class=\"muted\">No fiche cites this Kamerstuk.</p>")
