@@ -59,6 +59,84 @@ def parse(files: tuple[Path, ...], fmt: str) -> None:
 # --- commands of later stages are added below, one per stage -------------------------------
 
 
+# --- serve, up, query (kgbuild/serve.py, kgbuild/query.py) ---------------------------------
+
+_STORE_HELP = "Store directory (a `kgbuild build` output)."
+
+
+def _serve_options(func):
+    """The options ``serve`` and ``up`` share."""
+    opts = [
+        click.option("--store", "store_dir", type=click.Path(path_type=Path),
+                     default=Path("data/store"), show_default=True, help=_STORE_HELP),
+        click.option("--host", default="127.0.0.1", show_default=True,
+                     help="Address to listen on (0.0.0.0 to publish beyond this machine)."),
+        click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True,
+                     help="TCP port (0: any free port; the URL is printed)."),
+        click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True,
+                     help="Seconds a query may run before its worker is killed."),
+        click.option("--workers", type=click.IntRange(1), default=None,
+                     help="Query worker processes (default: number of cores)."),
+        click.option("--allow-service", "allow_service", multiple=True, metavar="URL",
+                     help="Also allow SERVICE calls to this endpoint (repeatable); "
+                          "EUR-Lex CELLAR is always allowed, nothing else is."),
+    ]
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
+@cli.command()
+@_serve_options
+def serve(store_dir: Path, host: str, port: int, timeout: float, workers: int | None,
+          allow_service: tuple[str, ...]) -> None:
+    """Serve the store over SPARQL 1.1 (/sparql, /query), with a query UI and the web pages.
+
+    Read-only; each query runs in a worker process that is killed at the timeout.
+    """
+    from .serve import serve as run_serve
+
+    run_serve(store_dir, host=host, port=port, timeout=timeout, workers=workers,
+              allow_services=allow_service)
+
+
+@cli.command()
+@click.option("--fiches", type=click.Path(path_type=Path), default=Path("data/fiches"),
+              show_default=True, help="Fiche files to build the graph from.")
+@_serve_options
+def up(fiches: Path, store_dir: Path, host: str, port: int, timeout: float,
+       workers: int | None, allow_service: tuple[str, ...]) -> None:
+    """Build the graph when there is none or the fiches changed, then serve it."""
+    from .serve import up as run_up
+
+    run_up(fiches, store_dir, host=host, port=port, timeout=timeout, workers=workers,
+           allow_services=allow_service, log=lambda line: click.echo(line, err=True))
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="Bind a query parameter (repeatable; a repeated name gives several values).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="table for reading; json (SPARQL results) or csv for tools.")
+@click.option("--store", "store_dir", type=click.Path(path_type=Path), default=None,
+              help=_STORE_HELP + " [default: data/store]")
+@click.option("--endpoint", default=None, metavar="URL",
+              help="Query this SPARQL endpoint instead of a store.")
+@click.option("--eurlex-endpoint", default=None, metavar="URL",
+              help="Use this endpoint instead of EUR-Lex CELLAR in federated queries (mirrors, tests).")
+def query(name: str, params: tuple[str, ...], fmt: str, store_dir: Path | None,
+          endpoint: str | None, eurlex_endpoint: str | None) -> None:
+    """Run catalogue query NAME (see queries/) or a .rq FILE on a store or an endpoint."""
+    from .query import format_results, run_query
+
+    if store_dir is not None and endpoint is not None:
+        raise click.UsageError("give --store or --endpoint, not both")
+    results = run_query(name, params=params, store=store_dir or Path("data/store"),
+                        endpoint=endpoint, eurlex_endpoint=eurlex_endpoint)
+    click.echo(format_results(results, fmt))
+
+
 # --- fetch, update (kgbuild/fetch.py) ------------------------------------------------------
 
 
