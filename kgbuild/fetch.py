@@ -13,9 +13,9 @@ older ones) and keeps a manifest. The cache directory (``data/raw`` by default) 
   ``ContentType``, ``ContentLength``, ``Verwijderd``, ``Zaak``: the case numbers,
   ``Kamerstukdossier``: the dossier numbers) and the cache's own lower-case fields
   (``status``: ``ok`` | ``pending`` | ``failed`` | ``deleted``, ``sha256``, ``size``,
-  ``path`` of the object, ``media_type`` the server sent, ``fetched_at``, ``error``). ``high_water`` is the latest
-  ``ApiGewijzigdOp`` of a complete listing: the next run asks only for
-  ``ApiGewijzigdOp ge high_water``.
+  ``path`` of the object, ``media_type`` the server sent, ``fetched_at``, ``error``, and
+  ``url``, the file's address). ``high_water`` is the latest ``ApiGewijzigdOp`` of a complete
+  listing: the next run asks only for ``ApiGewijzigdOp ge high_water``.
 - ``objects/sha256/ab/cdef…`` — each file once, named by its SHA-256.
 - ``tmp/`` — downloads in progress; a file moves into ``objects/`` (``os.replace``) only when
   complete and checked, and the manifest is rewritten the same way, so an interrupted run
@@ -281,7 +281,8 @@ class Http:
                         else:
                             out.flush()
                             os.fsync(out.fileno())
-                            return tmp, digest.hexdigest(), size, response.headers.get("Content-Type")
+                            ctype = response.headers.get("Content-Type")
+                            return tmp, digest.hexdigest(), size, ctype
             except httpx.TransportError as err:
                 last = _describe(err)
             except BaseException:
@@ -375,7 +376,8 @@ class Cache:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             handle.close()
-            raise InputError(str(self.root), "another harvest is running in this directory") from None
+            raise InputError(str(self.root),
+                             "another harvest is running in this directory") from None
         return handle
 
     def reset_tmp(self) -> None:
@@ -525,6 +527,7 @@ def _run(cache: Cache, manifest: dict[str, Any], http: Http, base_url: str,
             continue
         summary.listed += 1
         entry = _entry_from_row(row, old)
+        entry.pop("deleted_at", None)  # deleted once, back now
         entry["url"] = _resource_url(base_url, doc_id)
         if _needs_download(old, entry, cache):
             entry["status"] = "pending"
@@ -688,7 +691,8 @@ def harvested_fiches(root: str | Path) -> list[HarvestedFile]:
 def entry_as_row(entry: dict[str, Any]) -> dict[str, Any]:
     """The entry's fields in the API's row shape (for ``is_fiche``)."""
     row = dict(entry)
-    row["Kamerstukdossier"] = [{"Nummer": d.split("-")[0]} for d in entry.get("Kamerstukdossier") or []] or None
+    dossiers = entry.get("Kamerstukdossier") or []
+    row["Kamerstukdossier"] = [{"Nummer": d.split("-")[0]} for d in dossiers] or None
     return row
 
 
@@ -836,7 +840,8 @@ class StderrProgress:
             return
         with self.lock:
             filled = int(30 * done / total)
-            self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
+            bar = "#" * filled + "." * (30 - filled)
+            self.stream.write(f"\r{self.label} [{bar}] {done}/{total}")
             if done == total:
                 self.stream.write("\n")
             self.stream.flush()

@@ -64,6 +64,7 @@ class FakeOData:
         self.files: dict[str, tuple[bytes, str]] = {}
         self.faults: list[tuple[str, object]] = []  # (kind "list"|"resource", fault)
         self.requests: list[dict] = []
+        self.next_link_base: str | None = None  # set to make @odata.nextLink point elsewhere
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -193,8 +194,8 @@ class FakeOData:
                     page = json.loads(json.dumps(rows[skip:skip + api.page_size]))
                 body = {"@odata.context": api.base_url + "$metadata#Document", "value": page}
                 if skip + api.page_size < len(rows):
-                    body["@odata.nextLink"] = api.base_url + "Document?" + urlencode(
-                        {**query, "$skip": skip + api.page_size})
+                    body["@odata.nextLink"] = (api.next_link_base or api.base_url) + \
+                        "Document?" + urlencode({**query, "$skip": skip + api.page_size})
                 data = json.dumps(body).encode()
                 if fault == "malformed":
                     data = data[: len(data) // 2]

@@ -182,6 +182,14 @@ def test_persistent_faults_leave_a_consistent_cache_and_a_rerun_completes(api, t
     assert len(harvested_fiches(tmp_path)) == 3 and verify(tmp_path) == []
 
 
+def test_a_next_link_to_another_host_is_not_followed(api, tmp_path):
+    api.next_link_base = "http://127.0.0.2:9/OData/v4/2.0/"  # never contacted
+    summary = harvest(tmp_path, base_url=api.base_url, **FAST)
+    assert not summary.complete
+    assert "nextLink leaves" in summary.errors[0] and len(api.listings()) == 1
+    assert json.loads((tmp_path / "manifest.json").read_text())["high_water"] is None
+
+
 def _run_cli(*args: str) -> subprocess.Popen:
     code = "from kgbuild.cli import main; main()"
     return subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
@@ -205,7 +213,7 @@ def test_killed_mid_download_then_rerun_completes(api, tmp_path):
     proc.wait(10)
     manifest = json.loads((tmp_path / "manifest.json").read_text())  # whole, valid JSON
     assert all(d["status"] == "pending" for d in manifest["documents"].values())
-    assert not list((tmp_path / "objects").rglob("*")) if (tmp_path / "objects").exists() else True
+    assert not [p for p in tmp_path.glob("objects/**/*") if p.is_file()]  # nothing stored yet
 
     summary = harvest(tmp_path, base_url=api.base_url, **FAST)
     assert (summary.new, summary.failed, summary.complete) == (3, 0, True)
