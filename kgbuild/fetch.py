@@ -510,7 +510,8 @@ def _run(cache: Cache, manifest: dict[str, Any], http: Http, base_url: str,
     todo: list[str] = []
     for row in rows:
         doc_id = row.get("Id")
-        if not doc_id:
+        if not isinstance(doc_id, str) or not re.fullmatch(r"[0-9A-Za-z-]{1,64}", doc_id):
+            summary.errors.append(f"skipped a row with an unusable Id: {doc_id!r}")
             continue
         old = documents.get(doc_id)
         if row.get("Verwijderd"):
