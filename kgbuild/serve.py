@@ -159,7 +159,21 @@ class Request:
     federated: bool = False
 
 
-def _worker_main(conn, store_dir: str, prefixes: dict[str, str]) -> None:
+def _die_with_parent(parent_pid: int) -> None:
+    """Have the kernel SIGKILL this process when its parent dies (Linux), so a worker busy with
+    a runaway query never outlives a killed server; exit at once if the parent is gone already."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the pipe closing still ends an idle worker
+    if os.getppid() != parent_pid:
+        os._exit(0)
+
+
+def _worker_main(conn, store_dir: str, prefixes: dict[str, str], parent_pid: int) -> None:
     """A worker process: open the store read-only, answer requests until the pipe closes.
 
     The store directory is a symlink swapped by each build: when it points elsewhere, the worker
@@ -167,6 +181,7 @@ def _worker_main(conn, store_dir: str, prefixes: dict[str, str]) -> None:
     """
     from .query import open_store
 
+    _die_with_parent(parent_pid)
     opened, store = None, None
     try:
         opened, store = os.path.realpath(store_dir), open_store(store_dir)
@@ -183,9 +198,13 @@ def _worker_main(conn, store_dir: str, prefixes: dict[str, str]) -> None:
             now = os.path.realpath(store_dir)
             if now != opened:
                 store, opened = open_store(store_dir), now
-            conn.send(execute(store, request, prefixes))
+            answer = execute(store, request, prefixes)
         except Exception as err:  # noqa: BLE001 - one line to the client, never a traceback
-            conn.send((500, "text/plain; charset=utf-8", _line(f"query failed: {err}")))
+            answer = (500, "text/plain; charset=utf-8", _line(f"query failed: {err}"))
+        try:
+            conn.send(answer)
+        except OSError:  # the server is gone
+            return
 
 
 def execute(store, request: Request, prefixes: dict[str, str]) -> tuple[int, str, bytes]:
@@ -267,13 +286,17 @@ class WorkerPool:
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self._dead: queue.Queue[_Worker] = queue.Queue()
         for _ in range(size):
             self._idle.put(self._start())
+        # One long-lived thread starts the replacements: a worker's parent-death signal fires
+        # when the thread that started it ends, so that thread must live as long as the server.
+        threading.Thread(target=self._respawner, daemon=True, name="kgbuild-respawn").start()
 
     def _start(self) -> _Worker:
         parent, child = self._ctx.Pipe()
         process = self._ctx.Process(target=_worker_main, daemon=True, name="kgbuild-sparql",
-                                    args=(child, self.store_dir, self.prefixes))
+                                    args=(child, self.store_dir, self.prefixes, os.getpid()))
         process.start()
         child.close()
         if not parent.poll(120):
@@ -300,7 +323,8 @@ class WorkerPool:
             worker = self._idle.get(timeout=self.timeout)
         except queue.Empty:
             return 503, "text/plain; charset=utf-8", _line(
-                f"all query workers stayed busy for {self.timeout:g} s; try again later")
+                f"query not run: every query worker stayed busy until the {self.timeout:g} s timeout; "
+                "try again later")
         try:
             worker.conn.send(request)
             if worker.conn.poll(max(deadline - time.monotonic(), 0.001)):
@@ -314,21 +338,26 @@ class WorkerPool:
         return 503, "text/plain; charset=utf-8", _line(message)
 
     def _replace(self, worker: _Worker) -> None:
+        """Kill a worker and wait until it is gone (so the client hears of the timeout only when
+        the CPU is free), then have the respawner start a fresh one."""
         worker.process.kill()
+        worker.process.join(10)
         with self._lock:
             self._all.discard(worker)
-        threading.Thread(target=self._respawn, args=(worker,), daemon=True).start()
+        self._dead.put(worker)
 
-    def _respawn(self, old: _Worker) -> None:
-        old.process.join()
-        old.conn.close()
+    def _respawner(self) -> None:
         while not self._closed:
-            try:
-                self._idle.put(self._start())
-                return
-            except KgbuildError as err:  # the store vanished mid-swap: try again shortly
-                print(f"kgbuild serve: restarting a worker: {err}", file=sys.stderr)
-                time.sleep(1)
+            old = self._dead.get()
+            old.process.join()
+            old.conn.close()
+            while not self._closed:
+                try:
+                    self._idle.put(self._start())
+                    break
+                except KgbuildError as err:  # the store vanished mid-swap: try again shortly
+                    print(f"kgbuild serve: restarting a worker: {err}", file=sys.stderr)
+                    time.sleep(1)
 
     def close(self) -> None:
         """Kill every worker."""
@@ -620,6 +649,12 @@ def serve(store: Path | str = "data/store", *, host: str = "127.0.0.1", port: in
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     print(f"SPARQL endpoint: http://{shown}:{bound_port}/sparql", flush=True)
     print(f"Query UI:        http://{shown}:{bound_port}/sparql (in a browser)", flush=True)
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    import signal
+
+    signal.signal(signal.SIGTERM, stop)  # a SIGTERM also kills the workers (server_close)
     try:
         server.serve_forever()
     finally:

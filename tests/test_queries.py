@@ -1,0 +1,188 @@
+"""The query catalogue (queries/*.rq) and `kgbuild query`: every query parses and returns the
+expected rows on the real corpus, run on the store and through a real endpoint on loopback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib.plugins.sparql import prepareQuery
+
+from kgbuild.build import build
+from kgbuild.query import QUERIES_DIR, load_catalogue, read_prefixes
+from kgbuild.serve import spawn
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = "https://w3id.org/bnc-fiches/"
+SEED = BASE + "id/fiche/com-2025-723"
+CATALOGUE = load_catalogue()
+REQUIRED = ["fiches-citing-kamerstuk", "fiches-citing-eu-act", "fiches-by-treaty-article",
+            "fiches-by-competence", "verdicts-per-year", "fiches-per-sector",
+            "fiches-per-ministry", "fiches-per-council-formation", "most-cited-kamerstukken",
+            "most-cited-eu-acts", "eurlex-proposals"]
+
+# name -> (parameters, a row that must be in the answer: {variable: value})
+EXPECTED = {
+    "fiches-citing-kamerstuk": (["kamerstuk=26643-640"],
+                                {"kamerstuk": BASE + "id/kamerstuk/26643-640", "fiche": SEED,
+                                 "title": "Mededeling Apply AI-strategie"}),
+    "fiches-citing-eu-act": (["celex=32024R1689"],
+                             {"fiche": SEED, "eli": "http://data.europa.eu/eli/reg/2024/1689/oj"}),
+    # article 4 as a whole: the fiche cites only sub-provisions (4(2)(a), 4(3))
+    "fiches-by-treaty-article": (["article=TFEU-4"],
+                                 {"fiche": SEED, "provision": BASE + "id/treaty/tfeu/art-4/par-2/point-a"}),
+    # inferred: TFEU art. 4(2)(a) grants shared competence in the internal market
+    "fiches-by-competence": (["competence=shared"],
+                             {"fiche": SEED, "category": BASE + "id/competence/shared"}),
+    "verdicts-per-year": ([], {"year": "2025", "aspect": "subsidiariteit", "verdict": "positief"}),
+    "fiches-per-sector": ([], {"sector": BASE + "id/sector/robotica"}),
+    "fiches-per-ministry": ([], {"ministry": BASE + "id/ministry/economische-zaken",
+                                 "fiches": "1"}),
+    "fiches-per-council-formation": ([], {"formation": BASE + "id/council-formation/"
+                                          "raad-voor-vervoer-telecom-en-energie-telecom"}),
+    "most-cited-kamerstukken": ([], {"kamerstuk": BASE + "id/kamerstuk/26643-640",
+                                     "identifier": "kst-26643-640"}),
+    "most-cited-eu-acts": ([], {"act": "http://publications.europa.eu/resource/celex/32024R1689",
+                                "celex": "32024R1689"}),
+    "fiche-proposals": ([], {"fiche": SEED, "celex": "52025DC0723", "com": "COM(2025) 723"}),
+}
+
+
+def corpus_store(tmp_path_factory) -> Path:
+    """The real corpus, built once per test session (shared by the test modules)."""
+    store = tmp_path_factory.getbasetemp() / "corpus" / "store"
+    if not (store / "oxigraph").is_dir():
+        build([ROOT / "data" / "fiches"], store, progress=False)
+    return store
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return corpus_store(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def endpoint(store):
+    proc, url = spawn(store)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+def kgbuild(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "from kgbuild.cli import main; main()", *args],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def rows_of(stdout: str) -> list[dict[str, str]]:
+    data = json.loads(stdout)
+    return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
+
+
+def test_the_catalogue_has_every_required_question():
+    names = {q.name for q in CATALOGUE}
+    assert set(REQUIRED) <= names
+    assert set(EXPECTED) | {"eurlex-proposals"} == names  # every query is tested here
+
+
+@pytest.mark.parametrize("query", CATALOGUE, ids=lambda q: q.name)
+def test_every_query_has_a_header_and_parses(query):
+    assert query.summary and query.description, f"{query.path}: header needs Summary and Description"
+    prepareQuery(query.text)  # rdflib's parser: parse only, nothing is run (no SERVICE call)
+    for line in query.text.splitlines():
+        if line.upper().startswith("PREFIX"):  # the project's prefixes are the same everywhere
+            name, iri = line.split()[1].rstrip(":"), line.split()[2].strip("<>")
+            assert read_prefixes().get(name, iri) == iri, f"{query.name}: prefix {name}:"
+
+
+def test_federated_query_names_its_endpoint_and_binds_inside_service():
+    q = next(q for q in CATALOGUE if q.name == "eurlex-proposals")
+    assert q.endpoint == "https://publications.europa.eu/webapi/rdf/sparql"
+    service_block = q.text.split("SERVICE", 1)[1].split("}", 1)[0]
+    assert "VALUES ?celex" in service_block
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_query_returns_expected_rows_on_store_and_endpoint(name, store, endpoint):
+    params, expected = EXPECTED[name]
+    args = [x for p in params for x in ("--param", p)]
+    on_store = kgbuild("query", name, *args, "--format", "json", "--store", str(store))
+    on_endpoint = kgbuild("query", name, *args, "--format", "json", "--endpoint", endpoint)
+    for result in (on_store, on_endpoint):
+        assert result.returncode == 0, result.stderr
+        rows = rows_of(result.stdout)
+        assert any(all(row.get(k) == v for k, v in expected.items()) for row in rows), rows
+    assert sorted(map(str, rows_of(on_store.stdout))) == sorted(map(str, rows_of(on_endpoint.stdout)))
+
+
+def test_parameter_narrows_the_answer(store):
+    everything = rows_of(kgbuild("query", "fiches-citing-kamerstuk", "--format", "json",
+                                 "--store", str(store)).stdout)
+    one = rows_of(kgbuild("query", "fiches-citing-kamerstuk", "-p", "kamerstuk=26643-640",
+                          "--format", "json", "--store", str(store)).stdout)
+    assert len(everything) > len(one) >= 1
+    assert {r["kamerstuk"] for r in one} == {BASE + "id/kamerstuk/26643-640"}
+
+
+def test_parameter_values_are_terms_not_query_text(store, endpoint):
+    hostile = 'x" } ?s ?p ?o { "'
+    for target in (["--store", str(store)], ["--endpoint", endpoint]):
+        result = kgbuild("query", "fiches-citing-eu-act", "-p", f"celex={hostile}",
+                         "--format", "json", *target)
+        assert result.returncode == 0, result.stderr
+        assert rows_of(result.stdout) == []
+
+
+def test_table_and_csv_output(store):
+    table = kgbuild("query", "fiches-citing-kamerstuk", "-p", "kamerstuk=26643-640",
+                    "--store", str(store))
+    assert table.returncode == 0
+    assert "fiche:com-2025-723" in table.stdout and "(1 row)" in table.stdout
+    out = kgbuild("query", "fiches-citing-kamerstuk", "-p", "kamerstuk=26643-640",
+                  "--format", "csv", "--store", str(store))
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert [r["fiche"] for r in rows] == [SEED]
+
+
+def test_a_query_file_by_path(store, tmp_path):
+    path = tmp_path / "count.rq"
+    path.write_text("# Summary: count fiches\n"
+                    "SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f a <%sontology#Fiche> }" % BASE)
+    result = kgbuild("query", str(path), "--format", "json", "--store", str(store))
+    assert result.returncode == 0, result.stderr
+    assert int(rows_of(result.stdout)[0]["n"]) >= 14
+
+
+@pytest.mark.parametrize("args,message", [
+    (["no-such-query"], "no query named 'no-such-query'"),
+    (["fiches-citing-kamerstuk", "-p", "year=2020"], "unknown parameter 'year'"),
+    (["fiches-citing-kamerstuk", "-p", "kamerstuk"], "not of the form name=value"),
+    (["fiches-citing-kamerstuk", "--format", "yaml"], "Invalid value for '--format'"),
+])
+def test_bad_input_is_one_line_and_non_zero(args, message, store):
+    result = kgbuild("query", *args, "--store", str(store))
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_malformed_query_file_and_missing_store(tmp_path, store):
+    bad = tmp_path / "bad.rq"
+    bad.write_text("SELECT * WHERE { ?s ?p ")
+    result = kgbuild("query", str(bad), "--store", str(store))
+    assert result.returncode == 2 and "syntax error" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    result = kgbuild("query", "fiches-per-sector", "--store", str(tmp_path / "nothing"))
+    assert result.returncode == 2 and "no store at" in result.stderr
+
+
+def test_prefixes_file_is_the_shared_prefixes():
+    prefixes = read_prefixes(QUERIES_DIR / "prefixes.rq")
+    assert prefixes["bnc"] == BASE + "ontology#"
+    assert prefixes["cdm"] == "http://publications.europa.eu/ontology/cdm#"

@@ -1,0 +1,285 @@
+"""The SPARQL endpoint through real HTTP: `kgbuild serve` on a free loopback port, serving a store
+built by `kgbuild build` from data/fiches. Only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import threading
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from kgbuild.build import build
+from kgbuild.serve import spawn
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = "https://w3id.org/bnc-fiches/"
+SEED = BASE + "id/fiche/com-2025-723"
+KST = BASE + "id/kamerstuk/26643-640"
+LOOKUP = f"SELECT ?fiche WHERE {{ ?fiche <{BASE}ontology#citesKamerstuk> <{KST}> }}"
+CONSTRUCT = f"CONSTRUCT {{ ?fiche <{BASE}ontology#citesKamerstuk> <{KST}> }} WHERE " \
+            f"{{ ?fiche <{BASE}ontology#citesKamerstuk> <{KST}> }}"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def corpus_store(tmp_path_factory) -> Path:
+    """The real corpus, built once per test session (shared by the test modules)."""
+    store = tmp_path_factory.getbasetemp() / "corpus" / "store"
+    if not (store / "oxigraph").is_dir():
+        build([ROOT / "data" / "fiches"], store, progress=False)
+    return store
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    proc, url = spawn(corpus_store(tmp_path_factory), "--timeout", "3", "--workers", "2")
+    yield proc, url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def url(server):
+    return server[1]
+
+
+def get(url, query, **kw):
+    return httpx.get(url, params={"query": query, **kw.pop("params", {})}, timeout=30, **kw)
+
+
+# --- protocol and formats ----------------------------------------------------------------------
+
+def test_get_post_form_and_direct_post_answer_alike(url):
+    answers = [
+        get(url, LOOKUP),
+        httpx.post(url, data={"query": LOOKUP}, timeout=30),
+        httpx.post(url, content=LOOKUP.encode(), timeout=30,
+                   headers={"Content-Type": "application/sparql-query"}),
+        httpx.get(url.replace("/sparql", "/query"), params={"query": LOOKUP}, timeout=30),
+    ]
+    for resp in answers:
+        assert resp.status_code == 200, resp.text
+        rows = json.loads(resp.text)["results"]["bindings"]
+        assert [r["fiche"]["value"] for r in rows] == [SEED]
+
+
+@pytest.mark.parametrize("accept,fmt", [
+    ("application/sparql-results+json", "json"),
+    ("application/sparql-results+xml", "xml"),
+    ("text/csv", "csv"),
+    ("text/tab-separated-values", "tsv"),
+])
+def test_select_result_formats_parse(url, accept, fmt):
+    by_accept = get(url, LOOKUP, headers={"Accept": accept})
+    by_param = get(url, LOOKUP, params={"format": fmt})
+    for resp in (by_accept, by_param):
+        assert resp.status_code == 200, resp.text
+        assert resp.headers["content-type"].startswith(accept)
+        if fmt == "csv":  # lossy: pyoxigraph does not parse it; the csv module does
+            assert list(csv.reader(io.StringIO(resp.text))) == [["fiche"], [SEED]]
+            continue
+        parsed = ox.parse_query_results(resp.content, format=ox.QueryResultsFormat.from_media_type(accept))
+        assert [row["fiche"].value for row in parsed] == [SEED]
+    if fmt == "xml":
+        ns = "{http://www.w3.org/2005/sparql-results#}"
+        assert ET.fromstring(by_accept.content).find(f".//{ns}uri").text == SEED
+
+
+@pytest.mark.parametrize("accept,fmt,rdf_format", [
+    ("text/turtle", "turtle", ox.RdfFormat.TURTLE),
+    ("application/n-triples", "ntriples", ox.RdfFormat.N_TRIPLES),
+    ("application/ld+json", "jsonld", ox.RdfFormat.JSON_LD),
+])
+def test_construct_formats_parse(url, accept, fmt, rdf_format):
+    for resp in (get(url, CONSTRUCT, headers={"Accept": accept}),
+                 get(url, CONSTRUCT, params={"format": fmt})):
+        assert resp.status_code == 200, resp.text
+        assert resp.headers["content-type"].startswith(accept)
+        triples = list(ox.parse(resp.content, format=rdf_format))
+        assert [(t.subject.value, t.object.value) for t in triples] == [(SEED, KST)]
+    if fmt == "jsonld":
+        assert json.loads(get(url, CONSTRUCT, params={"format": fmt}).text)[0]["@id"] == SEED
+
+
+def test_accept_q_values_choose_the_format(url):
+    resp = get(url, LOOKUP, headers={"Accept": "text/csv;q=0.4, application/sparql-results+xml;q=0.9"})
+    assert resp.headers["content-type"].startswith("application/sparql-results+xml")
+    resp = get(url, CONSTRUCT, headers={"Accept": "text/turtle;q=0.2, application/n-triples"})
+    assert resp.headers["content-type"].startswith("application/n-triples")
+    resp = get(url, LOOKUP, headers={"Accept": "text/turtle"})  # SELECT cannot be Turtle
+    assert resp.status_code == 406 and "available" in resp.text
+
+
+def test_ask_and_default_graph_policy(url):
+    inferred = BASE + "graph/inferred"
+    # without GRAPH: asserted and inferred triples are both visible (union default graph)
+    q = f"ASK {{ <{SEED}> <{BASE}ontology#underCompetence> <{BASE}id/competence/shared> }}"
+    assert json.loads(get(url, q).text)["boolean"] is True
+    # the inferred triple is in the inferred graph, not the fiche's own graph
+    q_graph = "SELECT DISTINCT ?g WHERE { GRAPH ?g { <%s> <%sontology#underCompetence> ?c } }" % (SEED, BASE)
+    graphs = {r["g"]["value"] for r in json.loads(get(url, q_graph).text)["results"]["bindings"]}
+    assert graphs == {inferred}
+    # default-graph-uri narrows the default graph
+    narrowed = get(url, LOOKUP, params={"default-graph-uri": inferred})
+    assert json.loads(narrowed.text)["results"]["bindings"] == []
+    own = get(url, LOOKUP, params={"default-graph-uri": BASE + "graph/fiche/com-2025-723"})
+    assert len(json.loads(own.text)["results"]["bindings"]) == 1
+
+
+# --- refusals and errors -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("send", [
+    lambda url: httpx.post(url, data={"update": "INSERT DATA { <a:s> <a:p> <a:o> }"}, timeout=30),
+    lambda url: httpx.post(url, data={"query": "INSERT DATA { <a:s> <a:p> <a:o> }"}, timeout=30),
+    lambda url: httpx.post(url, content=b"DROP ALL", timeout=30,
+                           headers={"Content-Type": "application/sparql-update"}),
+    lambda url: get(url, "PREFIX a: <a:> DELETE WHERE { ?s ?p ?o }"),
+])
+def test_updates_are_refused(url, send):
+    resp = send(url)
+    assert resp.status_code == 403
+    assert "read-only" in resp.text and len(resp.text.strip().splitlines()) == 1
+    assert json.loads(get(url, "ASK { <a:s> <a:p> <a:o> }").text)["boolean"] is False
+
+
+def test_bad_requests_get_one_line_errors(url):
+    cases = [
+        (get(url, "SELECT * WHERE { ?s ?p "), 400, "syntax error"),
+        (get(url, LOOKUP, params={"timeout": "5"}), 400, "unknown parameter 'timeout'"),
+        (get(url, LOOKUP, params={"format": "yaml"}), 400, "unknown format"),
+        (httpx.get(url, timeout=30, headers={"Accept": "application/sparql-results+json"}), 400,
+         "missing 'query'"),
+        (httpx.post(url, content=b"x", headers={"Content-Type": "text/plain"}, timeout=30), 415,
+         "unsupported Content-Type"),
+        (httpx.put(url, content=b"x", timeout=30), 405, "use GET or POST"),
+    ]
+    for resp, status, message in cases:
+        assert resp.status_code == status, resp.text
+        assert message in resp.text
+        assert "Traceback" not in resp.text and len(resp.text.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+    "SELECT * WHERE { SERVICE SILENT <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+    "PREFIX x: <http://127.0.0.1:9/> SELECT * WHERE { service x:sparql { ?s ?p ?o } }",
+    "SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+    "SELECT * WHERE { ?a ?b ?c FILTER(?a<?b)SERVICE<http://127.0.0.1:9/sparql>{ ?s ?p ?o } }",
+    "SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } }",
+])
+def test_service_off_the_allowlist_is_refused(url, query):
+    resp = get(url, query)
+    assert resp.status_code == 403, resp.text
+    assert "SERVICE" in resp.text
+
+
+def test_cors(url):
+    resp = get(url, LOOKUP, headers={"Origin": "http://example.org"})
+    assert resp.headers["access-control-allow-origin"] == "*"
+    pre = httpx.options(url, timeout=30, headers={
+        "Origin": "http://example.org", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"})
+    assert pre.status_code == 204
+    assert "POST" in pre.headers["access-control-allow-methods"]
+    assert "content-type" in pre.headers["access-control-allow-headers"].lower()
+
+
+def test_query_ui_and_service_description(url):
+    page = httpx.get(url, timeout=30, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "fiches-citing-kamerstuk" in page.text and "PREFIX bnc:" in page.text
+    for marker in ('src="http', "src='http", 'href="http', "@import", "//cdn"):
+        assert marker not in page.text  # no CDN: works offline
+    sd = httpx.get(url, timeout=30, headers={"Accept": "text/turtle"})
+    assert sd.status_code == 200
+    graph = list(ox.parse(sd.content, format=ox.RdfFormat.TURTLE))
+    features = {t.object.value for t in graph if t.predicate.value.endswith("#feature")}
+    assert "http://www.w3.org/ns/sparql-service-description#UnionDefaultGraph" in features
+
+
+def test_other_paths_are_not_the_endpoint(url):
+    resp = httpx.get(url.replace("/sparql", "/no/such/page"), timeout=30)
+    assert resp.status_code == 404
+
+
+# --- timeouts really stop queries --------------------------------------------------------------
+
+def _children(pid: int) -> dict[int, float]:
+    """Child processes of ``pid`` with their CPU seconds (user + system), from /proc."""
+    out, tick = {}, os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def test_runaway_queries_are_killed_and_cpu_freed(server):
+    proc, url = server
+    before = _children(proc.pid)
+    answers: list[httpx.Response] = []
+
+    def run():
+        answers.append(httpx.post(url, data={"query": RUNAWAY}, timeout=60))
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    # idle workers use no CPU at all; these are running the cross joins (on a loaded machine
+    # they may get little of it, hence the low bar)
+    busy = {pid for pid, cpu in _children(proc.pid).items() if cpu > before.get(pid, 0) + 0.05}
+    assert busy, "the runaway queries should be burning CPU in worker processes"
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    assert [a.status_code for a in answers] == [503] * 3
+    assert all("timeout" in a.text for a in answers)
+    assert elapsed < 3 + 10  # every query ends at the 3 s deadline (it includes the wait)
+    # the workers that ran them are gone (killed and reaped) ...
+    assert not busy & set(_children(proc.pid)), "killed workers must be gone"
+    # ... the endpoint answers again, on fresh workers ...
+    resp = get(url, LOOKUP)
+    assert resp.status_code == 200 and SEED in resp.text
+    # ... and no process of the server keeps burning CPU
+    time.sleep(1.0)
+    after = _children(proc.pid)
+    time.sleep(1.5)
+    later = _children(proc.pid)
+    growth = sum(later.get(pid, 0) - cpu for pid, cpu in after.items())
+    assert growth < 0.2, f"CPU still being used after the timeout: {growth:.2f} s"
+
+
+def test_workers_die_with_the_server(tmp_path_factory):
+    proc, url = spawn(corpus_store(tmp_path_factory), "--timeout", "30", "--workers", "1")
+    def run():
+        try:
+            httpx.post(url, data={"query": RUNAWAY}, timeout=60)
+        except httpx.HTTPError:
+            pass  # the server is killed under it
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    time.sleep(1.0)
+    workers = set(_children(proc.pid))
+    assert workers
+    proc.kill()  # SIGKILL: no clean-up code runs in the server
+    proc.wait(10)
+    time.sleep(0.5)
+    alive = {pid for pid in workers if Path(f"/proc/{pid}").exists()
+             and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"}
+    assert not alive, "a worker outlived the killed server"
