@@ -457,7 +457,6 @@ def harvest(
     backoff: float = 1.0,
     max_wait: float = 120.0,
     progress: Callable[[int, int], None] | None = None,
-    transport: httpx.BaseTransport | None = None,
 ) -> Summary:
     """Bring the cache at ``out`` up to date with the API at ``base_url``.
 
@@ -488,7 +487,7 @@ def harvest(
         lower = odata_time(parse_when(since)) if since else manifest.get("high_water")
         client = httpx.Client(
             headers={"User-Agent": USER_AGENT},
-            timeout=httpx.Timeout(timeout), follow_redirects=True, transport=transport,
+            timeout=httpx.Timeout(timeout), follow_redirects=True,
             limits=httpx.Limits(max_connections=concurrency + 1),
         )
         with client:
