@@ -9,7 +9,7 @@ graph so drops or replaces its provenance with it.
 Every extracted link whose evidence the record knows (``record.mentions``) is also reified as a
 ``bnc:Citation`` (blank node): ``bnc:citedResource``, ``prov:value`` (the text), ``bnc:location``
 (``footnote:2``) and its parts (``bnc:footnote``, ``bnc:section`` + ``bnc:paragraph``,
-``bnc:field``).
+``bnc:paragraph`` alone for ``body:N``, ``bnc:field``).
 
 >>> from kgbuild.record import FicheRecord
 >>> rec = FicheRecord(title="Mededeling Apply AI-strategie", com_numbers=["COM(2025) 723"],
@@ -625,6 +625,8 @@ def _citations(w: _Writer, fiche: NamedNode, rec: FicheRecord, resolved: dict) -
             w.lit(c, B.section, section)
             if par.isdigit():
                 w.lit(c, B.paragraph, par, datatype=XSD.integer)
+        elif place == "body" and rest.isdigit():
+            w.lit(c, B.paragraph, rest, datatype=XSD.integer)
         elif place == "field" and rest:
             w.lit(c, B.field, rest)
 

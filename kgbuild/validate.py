@@ -25,7 +25,7 @@ from rdflib.namespace import SH
 
 from .errors import InputError
 from .mapping import ONTOLOGY_DIR, ontology_quads
-from .vocab import DEFAULT_BASE
+from .vocab import DEFAULT_BASE, PREFIXES
 
 __all__ = ["SHAPES_FILE", "ValidationResult", "validate_quads", "validate_files", "validate_store"]
 
@@ -77,13 +77,25 @@ def validate_quads(quads: Iterable[ox.Quad], *, base: str = DEFAULT_BASE) -> Val
     import pyshacl
 
     data = _to_rdflib(quads, skip_graph=f"{base}graph/inferred")
+    for prefix, ns in PREFIXES.items():
+        data.bind(prefix, ns)
     ontology = _to_rdflib(ontology_quads(base=base))
     conforms, results, _ = pyshacl.validate(data, shacl_graph=_shapes(), ont_graph=ontology,
                                             inference="none", allow_warnings=True)
-    return ValidationResult(bool(conforms), _violations(results), len(data))
+    return ValidationResult(bool(conforms), _violations(results, data), len(data))
 
 
-def _violations(results: rdflib.Graph) -> list[str]:
+def _name(node, data: rdflib.Graph) -> str:
+    """An IRI as itself; a blank node by what points at it: ``[bnc:hasCitation of <fiche>]``."""
+    if not isinstance(node, rdflib.BNode):
+        return node.n3()
+    for s, p in data.subject_predicates(node):
+        if not isinstance(s, rdflib.BNode):
+            return f"[{data.namespace_manager.normalizeUri(p)} of {s.n3()}]"
+    return "[blank node]"
+
+
+def _violations(results: rdflib.Graph, data: rdflib.Graph) -> list[str]:
     out = []
     for r in results.subjects(rdflib.RDF.type, SH.ValidationResult):
         if results.value(r, SH.resultSeverity) != SH.Violation:
@@ -92,7 +104,7 @@ def _violations(results: rdflib.Graph) -> list[str]:
         path = results.value(r, SH.resultPath)
         message = results.value(r, SH.resultMessage)
         value = results.value(r, SH.value)
-        focus_text = focus.n3() if isinstance(focus, rdflib.URIRef) else "[blank node]"
+        focus_text = _name(focus, data)
         path_text = results.namespace_manager.normalizeUri(path) if isinstance(path, rdflib.URIRef) else "-"
         line = f"{focus_text} | {path_text} | {message}"
         if value is not None and str(value) not in str(message):

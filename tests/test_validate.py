@@ -63,6 +63,14 @@ def test_violations_are_reported_one_line_each_naming_node_and_path():
     assert any("bnc:inDossier" in v for v in result.violations)  # the bad Kamerstuk has no dossier
 
 
+def test_a_broken_blank_node_is_named_by_what_points_at_it():
+    quads = [q for q in mapped(SEED_RECORD) if q.predicate.value != BASE + "ontology#location"]
+    result = validate_quads(quads)
+    assert not result.conforms
+    assert any(v.startswith("[bnc:hasCitation of <https://w3id.org/bnc-fiches/id/fiche/com-2025-723>] | bnc:location")
+               for v in result.violations), result.report()
+
+
 def test_inferred_graph_is_left_out():
     quads = mapped(SEED_RECORD)
     junk = ox.Quad(ox.NamedNode(BASE + "id/kamerstuk/x_y"), ox.NamedNode(str(rdflib.RDF.type)),
