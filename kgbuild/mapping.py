@@ -496,6 +496,8 @@ def _eu_document(w: _Writer, celex: str) -> NamedNode:
         m = _CELEX_RE.match(celex)
         kind = _SECTOR_TYPES.get(m.group(3)) if m and m.group(1) in "35" else None
         w.type(node, getattr(B, kind) if kind else B.EUDocument)
+        if m and m.group(1) == "5":  # a Commission document cited, not assessed: CELEX as stated
+            w.lit(node, B.celexDerived, "false", datatype=XSD.boolean)
         eli = eli_for_celex(celex)
         if eli:
             w.add(node, B.eli, NamedNode(eli))

@@ -35,6 +35,20 @@ def test_every_gold_record_conforms(path):
     assert result.conforms, result.report()
 
 
+def test_odd_but_valid_records_conform():
+    from kgbuild.record import FicheRecord, KamerstukRef, TreatyArticle
+
+    rec = FicheRecord(title="Voorstel", com_numbers=["COM(2021) 206", "JOIN(2023) 8"],
+                      impact_assessments=["SWD(2021) 84", "SEC(2021) 167"],
+                      cited_eu_acts=["52020DC0065", "32016R0679", "12016E114"],
+                      cited_kamerstukken=[KamerstukRef("36300", "D"), KamerstukRef("21501-30", "612")],
+                      legal_basis=[TreatyArticle("TEU", "5", paragraph="3")],
+                      ministries=["Ministerie van Binnenlandse Zaken en Koninkrijksrelaties"],
+                      signatory="Atzo Nicolaï", date_sent="2004-04-08", template="pre-2007")
+    result = validate_quads(map_record(rec, **FIXED))
+    assert result.conforms, result.report()
+
+
 def test_all_gold_records_together_conform():
     quads = [q for path in GOLD for q in mapped(path) if path.stem != "2025D46581"] + mapped(SEED_RECORD)
     result = validate_quads(quads)
