@@ -59,6 +59,10 @@ class Token:
     start: int
 
 
+_SCANNER = re.compile("|".join(f"(?P<{kind}>{pattern.pattern})" for kind, pattern in _TOKENS),
+                      re.S)
+
+
 def tokenize(query: str) -> list[Token]:
     """Split a SPARQL query into tokens (whitespace and comments dropped).
 
@@ -66,19 +70,19 @@ def tokenize(query: str) -> list[Token]:
 
     >>> [t.text for t in tokenize('SELECT ?x { ?x <http://a#b> "SERVICE" } # SERVICE')]
     ['SELECT', '?x', '{', '?x', '<http://a#b>', '"SERVICE"', '}']
+    >>> [t.text for t in tokenize("?s a ex:C.")]
+    ['?s', 'a', 'ex:C', '.']
     """
-    tokens, pos = [], 0
-    while pos < len(query):
-        for kind, pattern in _TOKENS:
-            match = pattern.match(query, pos)
-            if match and match.end() > pos:
-                text = match.group()
-                if kind == "pname":  # a pname does not end with '.' (the triple's full stop)
-                    text = text.rstrip(".") if not text.endswith("\\.") else text
-                if kind not in ("ws", "comment"):
-                    tokens.append(Token(kind, text, pos))
-                pos += len(text)
-                break
+    tokens, pos, end = [], 0, len(query)
+    match = _SCANNER.match
+    while pos < end:
+        found = match(query, pos)
+        kind, text = found.lastgroup, found.group()
+        if kind == "pname" and text.endswith(".") and not text.endswith("\\."):
+            text = text.rstrip(".")  # a pname does not end with '.' (the triple's full stop)
+        if kind not in ("ws", "comment"):
+            tokens.append(Token(kind, text, pos))
+        pos += len(text)
     return tokens
 
 

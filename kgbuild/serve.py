@@ -189,15 +189,17 @@ def _worker_main(conn, store_dir: str, prefixes: dict[str, str], parent_pid: int
     except Exception as err:  # noqa: BLE001 - reported to the parent as one line
         conn.send(("error", " ".join(str(err).split())))
         return
+    checked = time.monotonic()
     while True:
         try:
             request = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            now = os.path.realpath(store_dir)
-            if now != opened:
-                store, opened = open_store(store_dir), now
+            if time.monotonic() - checked > 1.0:  # has a build swapped the store link?
+                checked, now = time.monotonic(), os.path.realpath(store_dir)
+                if now != opened:
+                    store, opened = open_store(store_dir), now
             answer = execute(store, request, prefixes)
         except Exception as err:  # noqa: BLE001 - one line to the client, never a traceback
             answer = (500, "text/plain; charset=utf-8", _line(f"query failed: {err}"))
@@ -380,9 +382,23 @@ class Endpoint:
     allowed_services: frozenset[str]
     prefixes: dict[str, str]
     ui_page: bytes = b""
+    _accepted: dict[str, bool] = field(default_factory=dict)
 
     def check(self, query: str) -> bool:
-        """Refuse updates and SERVICE calls off the allowlist; True if the query federates."""
+        """Refuse updates and SERVICE calls off the allowlist; True if the query federates.
+
+        Accepted queries are remembered (applications repeat theirs), refused ones are not.
+        """
+        known = self._accepted.get(query)
+        if known is not None:
+            return known
+        federated = self._check(query)
+        if len(self._accepted) > 10_000:
+            self._accepted.clear()
+        self._accepted[query] = federated
+        return federated
+
+    def _check(self, query: str) -> bool:
         try:
             info = inspect_query(query, prefixes=self.prefixes)
         except QueryError as err:
@@ -650,7 +666,7 @@ def serve(store: Path | str = "data/store", *, host: str = "127.0.0.1", port: in
     print(f"SPARQL endpoint: http://{shown}:{bound_port}/sparql", flush=True)
     print(f"Query UI:        http://{shown}:{bound_port}/sparql (in a browser)", flush=True)
     def stop(signum, frame):
-        raise KeyboardInterrupt
+        raise SystemExit(0)  # runs the finally below: the workers are killed too
 
     import signal
 

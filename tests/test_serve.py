@@ -283,3 +283,38 @@ def test_workers_die_with_the_server(tmp_path_factory):
     alive = {pid for pid in workers if Path(f"/proc/{pid}").exists()
              and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"}
     assert not alive, "a worker outlived the killed server"
+
+
+def _up(fiches: Path, store: Path) -> tuple[str, str]:
+    """Run `kgbuild up` on a free port until it serves; returns (its stderr, a query's answer)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "from kgbuild.cli import main; main()", "up",
+                             "--fiches", str(fiches), "--store", str(store), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("SPARQL endpoint: http://127.0.0.1:"), line
+        ui = proc.stdout.readline()
+        assert "Query UI" in ui
+        answer = get(line.split()[-1], LOOKUP).text
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    return err, answer
+
+
+def test_up_builds_when_needed_then_serves(tmp_path):
+    fiches = tmp_path / "fiches"
+    fiches.mkdir()
+    for name in ("2025D46581.docx", "2020D39910.txt"):
+        (fiches / name).write_bytes((ROOT / "data" / "fiches" / name).read_bytes())
+    store = tmp_path / "store"
+    err, answer = _up(fiches, store)
+    assert "building the graph: there is no store" in err and SEED in answer
+    err, answer = _up(fiches, store)  # nothing changed: no build
+    assert "building" not in err and SEED in answer
+    (fiches / "2020D39910.txt").unlink()
+    err, answer = _up(fiches, store)  # the sources changed: rebuilt
+    assert "changed since the last build" in err and SEED in answer
