@@ -49,19 +49,27 @@ ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
 ONTOLOGY_FILE = ONTOLOGY_DIR / "bnc.ttl"
 REFERENCE_FILE = ONTOLOGY_DIR / "reference.ttl"
 
-_COM_RE = re.compile(r"^\s*(COM|JOIN|SEC|SWD|C)\s*\((\d{4})\)\s*0*(\d+)", re.I)
+_COM_RE = re.compile(r"^\s*(COM|JOIN|SEC|SWD)\s*\((\d{4})\)\s*0*(\d+)", re.I)
 _CELEX_RE = re.compile(r"^([0-9CE])(\d{4})([A-Z]{1,2})(\d+)(.*)$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_CELEX_TYPES = {"COM": ("PC", "DC"), "JOIN": ("JC",), "SEC": ("SC",), "SWD": ("SC",), "C": ("XC",)}
+_CELEX_TYPES = {"COM": ("PC", "DC"), "JOIN": ("JC",), "SEC": ("SC",), "SWD": ("SC",)}
+
+
+def _kind_words(nl: str, en: str) -> re.Pattern:
+    """Dutch head nouns end a compound (``Terugkeerverordening``), English ones stand alone;
+    ``besluitvorming`` or ``decision-making`` are not a decision."""
+    return re.compile(rf"{nl}(?:en)?(?![\w-])|\b{en}s?(?![\w-])", re.I)
+
+
+# (words, class name, CELLAR resource type) of proposals (CELEX PC) and other COM documents (DC).
+_PC_KINDS = ((_kind_words("verordening", "regulation"), "RegulationProposal", "PROP_REG"),
+             (_kind_words("richtlijn", "directive"), "DirectiveProposal", "PROP_DIR"),
+             (_kind_words("besluit", "decision"), "DecisionProposal", "PROP_DEC"),
+             (_kind_words("aanbeveling", "recommendation"), "RecommendationProposal", None))
+_DC_KINDS = ((_kind_words("mededeling", "communication"), "Communication", "COMMUNIC"),
+             (_kind_words("verslag", "report"), "Report", "REPORT"))
 # A COM document is a proposal for an act (CELEX PC) when its title names one of these.
-_PROPOSAL_WORDS = ("verordening", "richtlijn", "besluit", "regulation", "directive", "decision")
-# (words, class name, CELLAR resource type) in order of preference within PC and DC.
-_PC_KINDS = ((("verordening", "regulation"), "RegulationProposal", "PROP_REG"),
-             (("richtlijn", "directive"), "DirectiveProposal", "PROP_DIR"),
-             (("besluit", "decision"), "DecisionProposal", "PROP_DEC"),
-             (("aanbeveling", "recommendation"), "RecommendationProposal", None))
-_DC_KINDS = ((("mededeling", "communication"), "Communication", "COMMUNIC"),
-             (("verslag", "report"), "Report", "REPORT"))
+_PROPOSAL_WORDS = tuple(words for words, _, _ in _PC_KINDS[:3])
 _SECTOR_TYPES = {"PC": "CommissionProposal", "DC": "NonLegislativeDocument", "JC": "JointDocument",
                  "SC": "StaffWorkingDocument", "R": "Regulation", "L": "Directive", "D": "Decision"}
 # The ontology's terms as plain strings: attribute access as fast as a dict, and a typo
@@ -174,6 +182,10 @@ def celex_for_com(com: str, kind_text: str, stated: Iterable[str] = ()) -> tuple
     ('52020PC0612', True)
     >>> celex_for_com("COM(2025) 723", "Mededeling Apply AI-strategie")
     ('52025DC0723', True)
+    >>> celex_for_com("COM(2025) 101", "Voorstel Terugkeerverordening")
+    ('52025PC0101', True)
+    >>> celex_for_com("COM(2018) 703", "Mededeling over subsidiariteit bij de besluitvorming")
+    ('52018DC0703', True)
     """
     parts = _com_parts(com)
     if not parts:
@@ -186,8 +198,7 @@ def celex_for_com(com: str, kind_text: str, stated: Iterable[str] = ()) -> tuple
                 and int(m.group(4)) == number and not m.group(5):
             return celex, False
     if prefix == "COM":
-        text = kind_text.casefold()
-        ctype = "PC" if any(w in text for w in _PROPOSAL_WORDS) else "DC"
+        ctype = "PC" if any(words.search(kind_text) for words in _PROPOSAL_WORDS) else "DC"
     else:
         ctype = types[0]
     return f"5{year}{ctype}{number:04d}", True
@@ -533,11 +544,11 @@ def _commission_document(w: _Writer, celex: str, com: str | None, title: str | N
     ctype = m.group(3) if m else ""
     kinds = _PC_KINDS if ctype == "PC" else _DC_KINDS if ctype == "DC" else ()
     cls, rtype = _SECTOR_TYPES.get(ctype, "CommissionDocument"), None
-    text, best = kind_text.casefold(), None
+    best = None
     for words, name, code in kinds:
-        pos = min((text.find(word) for word in words if word in text), default=-1)
-        if pos >= 0 and (best is None or pos < best):
-            best, cls, rtype = pos, name, code
+        m = words.search(kind_text)
+        if m and (best is None or m.start() < best):
+            best, cls, rtype = m.start(), name, code
     w.type(node, getattr(B, cls))
     w.lit(node, B.celexDerived, "true" if derived else "false", datatype=XSD.boolean)
     if rtype:

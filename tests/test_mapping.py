@@ -282,13 +282,10 @@ def test_ontology_quads_go_to_their_own_graphs():
 
 
 def test_mapping_is_fast_enough_for_thousands_of_fiches():
-    """About 1.2 ms a full fiche on a quiet machine (5,000 in ~6 s); the bound leaves room for
-    a busy test runner: the best of five batches must stay under 8 ms a fiche."""
+    """About 1.3 ms of CPU a full fiche, so 5,000 map in ~7 s on one core. CPU time, not wall
+    time, so a busy test machine does not make the test fail."""
     rec = seed()
-    batches = []
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(50):
-            map_record(rec, **FIXED)
-        batches.append((time.perf_counter() - start) / 50)
-    assert min(batches) < 0.008
+    start = time.process_time()
+    for _ in range(200):
+        map_record(rec, **FIXED)
+    assert (time.process_time() - start) / 200 < 0.004
