@@ -75,14 +75,25 @@ def test_footnote_continued_on_the_next_page_and_a_raised_digit_that_is_no_refer
          (200, 744, 6, "1"), (72, 726, 11, "Een ruimte van 20 m"), (173.6, 730, 6, "2"),
          (72, 60, 8, "1"), (80, 60, 8, "Het begin van een voetnoot die")],
         [(72, 760, 11, "Tweede bladzijde met EU-"), (72, 746, 11, "lidstaten."),
-         (72, 60, 8, "doorloopt op de volgende bladzijde.")],
+         (72, 70, 8, "doorloopt op de volgende bladzijde:"),
+         (72, 60, 8, "2012/13, 22 112, nr. 1677.")],  # a number, but not the next footnote's
     ])
     doc = read_pdf(pdf, "x.pdf")
     assert [(f.id, f.text) for f in doc.footnotes] == [
-        ("1", "Het begin van een voetnoot die doorloopt op de volgende bladzijde.")]
+        ("1", "Het begin van een voetnoot die doorloopt op de volgende bladzijde: "
+              "2012/13, 22 112, nr. 1677.")]
     assert doc.blocks[1].footnotes == ["1"]
     assert doc.blocks[1].text == "Een zin met een voetnoot. Een ruimte van 20 m2"
     assert doc.lines()[-1] == "Tweede bladzijde met EU-lidstaten."
+
+
+def test_small_numbered_lines_out_of_sequence_are_no_footnotes():
+    pdf = fake.make_pdf([[
+        (72, 760, 11, "Fiche 4: Besluit Y"), (72, 740, 11, "De tabel hieronder telt de zetels."),
+        (72, 70, 8, "7 zetels voor de ene fractie"), (72, 60, 8, "12 zetels voor de andere")]])
+    doc = read_pdf(pdf, "x.pdf")
+    assert doc.footnotes == []
+    assert doc.lines()[-2:] == ["7 zetels voor de ene fractie", "12 zetels voor de andere"]
 
 
 def test_read_bytes_dispatches_pdfs_here_and_metadata_is_kept():

@@ -46,6 +46,7 @@ logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 LABEL_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*\.|\(?[a-z]\)|[•·▪◦●\-–])\s+(?=\S)")
 FOOTNOTE_START_RE = re.compile(r"^(\d{1,3})\s*(?=\S)")
+CID_RE = re.compile(r"\(cid:\d+\)")
 LIGATURES = {"ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "\u00a0": " "}
 BOLD_RE = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 
@@ -108,12 +109,15 @@ def read_pdf(data: bytes, source: str) -> Document:
     visible = "".join(line.text for line in lines)
     if len(visible.replace(" ", "")) < 20 or visible.count("(cid:") * 6 > len(visible) / 2:
         raise InputError(source, "PDF has no text layer (scanned?)")
+    for line in lines:  # glyphs without a Unicode mapping: nothing to read
+        for piece in line.pieces:
+            piece.text = CID_RE.sub("", piece.text)
     body_size = _body_size(lines)
     pages = [_drop_running_lines(page, pages) for page in pages]
     body: list[Line] = []
     footnotes: list[Footnote] = []
     for page in pages:
-        page_body, page_notes = _split_footnotes(page, body_size, continuing=bool(footnotes))
+        page_body, page_notes = _split_footnotes(page, body_size, footnotes)
         body.extend(page_body)
         _collect_footnotes(page_notes, footnotes)
     ids = {note.id for note in footnotes}
@@ -278,7 +282,8 @@ def _drop_running_lines(page: list[Line], pages: list[list[Line]]) -> list[Line]
     kept = []
     for line in page:
         if _in_margin(line) and (
-            re.fullmatch(r"(?:pagina\s*)?\d+(?:\s*(?:/|van)\s*\d+)?", line.text, re.IGNORECASE)
+            re.fullmatch(r"(?:pagina\s*)?(?:\d+|[ivxlc]+)(?:\s*(?:/|van)\s*\d+)?", line.text,
+                         re.IGNORECASE)
             or counts.get(_furniture_key(line), 0) >= 2
         ):
             continue
@@ -287,17 +292,17 @@ def _drop_running_lines(page: list[Line], pages: list[list[Line]]) -> list[Line]
 
 
 def _split_footnotes(page: list[Line], body_size: float,
-                     continuing: bool) -> tuple[list[Line], list[Line]]:
+                     footnotes: list[Footnote]) -> tuple[list[Line], list[Line]]:
     """The page's body lines, and its footnote lines: the small-font lines at its bottom.
 
-    The small lines are footnotes when one of them starts with a number, or when they may
-    continue a footnote of an earlier page (``continuing``).
+    Footnotes are numbered through the document, so the small lines are footnotes when one
+    of them starts with the next number, or when a footnote of an earlier page may go on.
     """
     cut = len(page)
     while cut > 0 and page[cut - 1].size < 0.92 * body_size:
         cut -= 1
     notes = page[cut:]
-    if not continuing and not any(map(_footnote_number, notes)):
+    if not footnotes and not any(_next_footnote(line, footnotes) for line in notes):
         return page, []
     return page[:cut], notes
 
@@ -311,9 +316,19 @@ def _footnote_number(line: Line) -> str | None:
     return match.group(1) if match else None
 
 
+def _next_footnote(line: Line, footnotes: list[Footnote]) -> str | None:
+    """The line's number if it starts the next footnote (one or two may have been lost).
+
+    A number out of sequence is text: ``2019/20, 22 112`` continuing a footnote, or a table.
+    """
+    number = _footnote_number(line)
+    expected = int(footnotes[-1].id) + 1 if footnotes and footnotes[-1].id.isdigit() else 1
+    return number if number is not None and expected <= int(number) <= expected + 2 else None
+
+
 def _collect_footnotes(lines: list[Line], footnotes: list[Footnote]) -> None:
     for line in lines:
-        number = _footnote_number(line)
+        number = _next_footnote(line, footnotes)
         if number is not None:
             footnotes.append(Footnote(number, _clean(line.text[len(number):])))
         elif footnotes:
