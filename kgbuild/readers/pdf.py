@@ -7,9 +7,9 @@ reader rebuilds them from geometry:
 - glyphs that overlap vertically form a line; lines are read top to bottom, page by page;
 - running headers and footers (the same text, numbers aside, in the top or bottom margin of
   several pages) and lone page numbers are dropped;
-- at the bottom of a page, lines in a smaller font than the body that start with a number are
-  footnotes (``1 Kamerstuk 22 112, nr. 3457``); unnumbered small lines below continue the one
-  above (also across a page break);
+- at the bottom of a page, lines in a smaller font than the body that start with the next
+  footnote number (1, 2, 3 … through the document) are footnotes (``1 Kamerstuk 22 112,
+  nr. 3457``); other small lines below continue the one above (also across a page break);
 - small digits raised above a body line's baseline are footnote references: they leave the
   text and go to ``Block.footnotes`` when a footnote with that number exists (otherwise they
   stay in the text: ``m2`` is no footnote);
@@ -317,13 +317,18 @@ def _footnote_number(line: Line) -> str | None:
 
 
 def _next_footnote(line: Line, footnotes: list[Footnote]) -> str | None:
-    """The line's number if it starts the next footnote (one or two may have been lost).
+    """The line's number if it starts the next footnote: 1 first, then one more than the
+    last (or two or three more: a footnote may have been lost).
 
     A number out of sequence is text: ``2019/20, 22 112`` continuing a footnote, or a table.
     """
     number = _footnote_number(line)
-    expected = int(footnotes[-1].id) + 1 if footnotes and footnotes[-1].id.isdigit() else 1
-    return number if number is not None and expected <= int(number) <= expected + 2 else None
+    if number is None:
+        return None
+    if not footnotes:
+        return number if number == "1" else None
+    last = int(footnotes[-1].id)
+    return number if last < int(number) <= last + 3 else None
 
 
 def _collect_footnotes(lines: list[Line], footnotes: list[Footnote]) -> None:
