@@ -65,6 +65,8 @@ class FakeOData:
         self.faults: list[tuple[str, object]] = []  # (kind "list"|"resource", fault)
         self.requests: list[dict] = []
         self.next_link_base: str | None = None  # set to make @odata.nextLink point elsewhere
+        self.download_delay = 0.0  # seconds each download takes
+        self.active = self.max_active = 0  # downloads in progress: now, at most
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -207,6 +209,17 @@ class FakeOData:
                 if found is None:
                     return self._send(404, b'{"error": "no such document"}', "application/json")
                 content, ctype = found
+                with api.lock:
+                    api.active += 1
+                    api.max_active = max(api.max_active, api.active)
+                try:
+                    time.sleep(api.download_delay)
+                    self._serve_file(content, ctype, fault)
+                finally:
+                    with api.lock:
+                        api.active -= 1
+
+            def _serve_file(self, content, ctype, fault) -> None:
                 if fault in ("drop", "stall"):
                     self.send_response(200)
                     self.send_header("Content-Type", ctype)

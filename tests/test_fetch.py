@@ -111,6 +111,23 @@ def test_second_run_asks_only_for_changes_and_transfers_nothing(api, tmp_path):
     assert sorted(p for p in (tmp_path / "objects").rglob("*") if p.is_file()) == objects
 
 
+def test_since_limits_the_first_harvest(api, tmp_path):
+    summary = harvest(tmp_path, base_url=api.base_url, since="2025-01-01", **FAST)
+    first = api.listings()[0]["query"]["$filter"]
+    assert first.startswith("ApiGewijzigdOp ge 2025-01-01T00:00:00Z")
+    assert api.downloads() == ["a1"] and summary.new == 1
+
+
+def test_downloads_run_in_parallel_but_bounded(api, tmp_path):
+    api.download_delay = 0.3
+    for n in range(6):
+        api.add_document(fake._row(f"x{n}", f"2014D0000{n}", f"Fiche {n}: Besluit", 1800 + n),
+                         small_fiche_pdf(f"Besluit {n}", f"COM(2014) {n + 1}"))
+    summary = harvest(tmp_path, base_url=api.base_url, concurrency=2, **FAST)
+    assert summary.new == 9
+    assert api.max_active == 2
+
+
 def test_changed_and_deleted_documents(api, tmp_path):
     harvest(tmp_path, base_url=api.base_url, **FAST)
     new_pdf = small_fiche_pdf("Verordening Europees Openbaar Ministerie (herzien)",
