@@ -39,6 +39,8 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, parse
 from . import __version__
 from .errors import InputError
 from .record import SECTION_KEYS, FicheRecord, KamerstukRef, TreatyArticle
+from rdflib import URIRef
+
 from .vocab import (BNC, CDM, CELEX, COMNAT, CORPORATE_BODY, DCTERMS, DEFAULT_BASE, ELI_DATA,
                     FOAF, ORG, PROV, RDF, RDFS, RESOURCE_TYPE, XSD)
 
@@ -242,25 +244,24 @@ def ontology_quads(*, base: str = DEFAULT_BASE) -> list[Quad]:
 
 
 @lru_cache(maxsize=8)
-def sector_keywords(base: str = DEFAULT_BASE) -> tuple[tuple[str, re.Pattern, dict[str, str]], ...]:
-    """Per sector (IRI): one regex over its keywords (``skos:hiddenLabel`` in the reference
-    data) and a map from the matched text, case-folded, to the keyword as written.
+def sector_keywords(base: str = DEFAULT_BASE) -> tuple[re.Pattern, dict[str, tuple[str, str]]]:
+    """One regex over every sector's keywords (``skos:hiddenLabel`` in the reference data),
+    case-folded, whole words, longest first, to run over case-folded text; and a map from a
+    match (white space collapsed) to its sector IRI and the keyword as written.
 
-    >>> [iri.rsplit("/", 1)[1] for iri, _, _ in sector_keywords()][:2]
-    ['agrifood', 'cultuur-en-creatieve-sector']
+    >>> regex, keywords = sector_keywords()
+    >>> keywords[regex.search("over de elektronische  communicatie").group(0).replace("  ", " ")]
+    ('https://w3id.org/bnc-fiches/id/sector/elektronische-communicatie', 'elektronische communicatie')
     """
     hidden = "http://www.w3.org/2004/02/skos/core#hiddenLabel"
-    words: dict[str, list[str]] = {}
-    for q in parse(input=_read_turtle(REFERENCE_FILE, base), format=RdfFormat.TURTLE):
+    keywords: dict[str, tuple[str, str]] = {}
+    for q in sorted(parse(input=_read_turtle(REFERENCE_FILE, base), format=RdfFormat.TURTLE),
+                    key=lambda q: (q.subject.value, q.object.value)):
         if q.predicate.value == hidden and q.subject.value.startswith(f"{base}id/sector/"):
-            words.setdefault(q.subject.value, []).append(q.object.value)
-    out = []
-    for sector in sorted(words):
-        kws = sorted(set(words[sector]), key=lambda w: (-len(w), w))
-        alt = "|".join(r"\s+".join(map(re.escape, w.split())) for w in kws)
-        regex = re.compile(rf"(?<!\w)(?:{alt})(?!\w)", re.I)
-        out.append((sector, regex, {" ".join(w.casefold().split()): w for w in kws}))
-    return tuple(out)
+            keywords.setdefault(" ".join(q.object.value.casefold().split()), (q.subject.value, q.object.value))
+    words = sorted(keywords, key=lambda w: (-len(w), w))
+    alt = "|".join(r"\s+".join(map(re.escape, w.split())) for w in words)
+    return re.compile(rf"(?<!\w)(?:{alt})(?!\w)"), keywords
 
 
 # --------------------------------------------------------------------------- the mapper
@@ -278,21 +279,20 @@ class _Writer:
         self._seen: set[str] = set()
 
     def t(self, term: str) -> NamedNode:
-        node = self._terms.get(term)
-        return node if node is not None else self._terms[str(term)]  # rdflib URIRef
+        return self._terms[term]
 
     def node(self, path: str) -> NamedNode:
         return NamedNode(self.base + path)
 
     def add(self, s, p, o) -> None:
-        self.quads.append(Quad(s, self.t(p), o, self.graph))
+        self.quads.append(Quad(s, self._terms[p], o, self.graph))
 
     def type(self, s, cls) -> None:
-        self.quads.append(Quad(s, self._type, self.t(cls), self.graph))
+        self.quads.append(Quad(s, self._type, self._terms[cls], self.graph))
 
     def lit(self, s, p, value: str, *, lang: str | None = None, datatype=None) -> None:
-        o = _literal(value, lang, None if datatype is None else str(datatype))
-        self.quads.append(Quad(s, self.t(p), o, self.graph))
+        o = _literal(value, lang, datatype)
+        self.quads.append(Quad(s, self._terms[p], o, self.graph))
 
     def once(self, key: str) -> bool:
         """True the first time ``key`` is seen: describe each resource once per graph."""
@@ -303,12 +303,12 @@ class _Writer:
 
 
 @lru_cache(maxsize=1 << 16)
-def _literal(value: str, lang: str | None, datatype: str | None) -> Literal:
+def _literal(value: str, lang: str | None, datatype) -> Literal:
     """Literals repeat across fiches (identifiers, labels, footnotes): make each once."""
     if lang:
         return Literal(value, language=lang)
-    if datatype:
-        return Literal(value, datatype=NamedNode(datatype))
+    if datatype is not None:
+        return Literal(value, datatype=NamedNode(str(datatype)))
     return Literal(value)
 
 
@@ -324,6 +324,7 @@ def _terms(base: str) -> dict[str, NamedNode]:
                  PROV.generatedAtTime, ORG.unitOf, FOAF.Person, FOAF.name, CDM.resource_legal_id_celex,
                  CDM["work_has_resource-type"], XSD.date, XSD.dateTime, XSD.integer, XSD.boolean):
         out[str(term)] = NamedNode(str(term))
+    out.update({URIRef(k): v for k, v in out.items()})  # rdflib terms hash apart from str
     return out
 
 
@@ -645,25 +646,32 @@ def _citations(w: _Writer, fiche: NamedNode, rec: FicheRecord, resolved: dict) -
 
 
 def _sectors(w: _Writer, fiche: NamedNode, rec: FicheRecord) -> None:
-    """Keyword tagging: the first place (title, proposal titles, sections in template order)
-    where one of a sector's keywords occurs."""
+    """Keyword tagging: for each sector, the first place (title, proposal titles, sections in
+    template order) where one of its keywords occurs. One pass over the text finds every
+    sector; a keyword is missed only where a longer keyword of another sector starts at the
+    same letter."""
     texts = [("title", rec.title or ""), ("proposal_titles", "\n".join(rec.proposal_titles or ()))]
     texts += [(k, rec.sections[k]) for k in SECTION_KEYS if rec.sections.get(k)]
     texts += [(k, v) for k, v in sorted(rec.sections.items()) if k not in SECTION_KEYS and v]
-    for sector, regex, canonical in sector_keywords(w.base):
-        for section, text in texts:
-            m = regex.search(text) if text else None
-            if m:
-                node = NamedNode(sector)
-                w.add(fiche, B.inSector, node)
-                tag = BlankNode()
-                w.add(fiche, B.sectorTagging, tag)
-                w.type(tag, B.SectorTagging)
-                w.add(tag, B.sector, node)
-                w.add(tag, B.taggingMethod, w.t(B.keywordMatch))
-                w.lit(tag, B.matchedKeyword, canonical[" ".join(m.group(0).casefold().split())])
-                w.lit(tag, B.section, section)
+    regex, keywords = sector_keywords(w.base)
+    found: dict[str, tuple[str, str]] = {}
+    every = len({sector for sector, _ in keywords.values()})
+    for section, text in texts:
+        for m in regex.finditer(text.casefold()):
+            sector, keyword = keywords[" ".join(m.group(0).split())]
+            found.setdefault(sector, (keyword, section))
+            if len(found) == every:
                 break
+    for sector, (keyword, section) in sorted(found.items()):
+        node = NamedNode(sector)
+        w.add(fiche, B.inSector, node)
+        tag = BlankNode()
+        w.add(fiche, B.sectorTagging, tag)
+        w.type(tag, B.SectorTagging)
+        w.add(tag, B.sector, node)
+        w.add(tag, B.taggingMethod, w.t(B.keywordMatch))
+        w.lit(tag, B.matchedKeyword, keyword)
+        w.lit(tag, B.section, section)
 
 
 def _provenance(w: _Writer, fiche: NamedNode, rec: FicheRecord, *, source: str | None,
