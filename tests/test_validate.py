@@ -49,6 +49,14 @@ def test_odd_but_valid_records_conform():
     assert result.conforms, result.report()
 
 
+def test_reference_data_itself_conforms():
+    """Treaty provisions, competence categories and sectors of reference.ttl meet the shapes."""
+    from kgbuild.mapping import ontology_quads
+
+    result = validate_quads(ontology_quads())
+    assert result.conforms and result.triples > 1000, result.report()
+
+
 def test_all_gold_records_together_conform():
     quads = [q for path in GOLD for q in mapped(path) if path.stem != "2025D46581"] + mapped(SEED_RECORD)
     result = validate_quads(quads)
