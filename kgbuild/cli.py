@@ -59,6 +59,34 @@ def parse(files: tuple[Path, ...], fmt: str) -> None:
 # --- commands of later stages are added below, one per stage -------------------------------
 
 
+@cli.command()
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--store", "store_dir", type=click.Path(path_type=Path), default=Path("data/store"),
+              show_default=True, help="Store link to (re)place; builds go beside it in STORE.builds/.")
+@click.option("--base", default="https://w3id.org/bnc-fiches/", show_default=True,
+              help="Base IRI of everything minted (see docs/CONTRACTS.md).")
+@click.option("--jobs", "-j", type=click.IntRange(1), default=None,
+              help="Parser processes (default: number of cores).")
+def build(sources: tuple[Path, ...], store_dir: Path, base: str, jobs: int | None) -> None:
+    """Parse, map, reason and load fiche SOURCES (files or directories; default data/fiches).
+
+    The new store is built beside the live one and swapped in when complete, so a failed or
+    interrupted build leaves the previous store as it was. Files that cannot be parsed are
+    reported and skipped. Exit status: 0 all parsed, 1 some files failed, 2 nothing built.
+    """
+    from .build import DEFAULT_SOURCES, build as run_build
+
+    report = run_build(sources or DEFAULT_SOURCES, store_dir, base=base, jobs=jobs,
+                       log=lambda line: click.echo(line, err=True))
+    c, t = report.counts, report.timings_s
+    warnings = sum(len(f["warnings"]) for f in report.fiches)
+    click.echo(f"kgbuild build: {c['fiches']} fiches from {c['parsed']} of {c['files']} files "
+               f"({c['failed']} failed, {warnings} warnings: see report.json), "
+               f"{c['triples_asserted']} triples asserted, {c['triples_inferred']} inferred, "
+               f"{t['total']:.1f} s -> {store_dir}", err=True)
+    sys.exit(report.exit_status)
+
+
 # --- serve, up, query (kgbuild/serve.py, kgbuild/query.py) ---------------------------------
 
 _STORE_HELP = "Store directory (a `kgbuild build` output)."

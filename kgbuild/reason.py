@@ -66,19 +66,50 @@ SKOLEM = "urn:kgbuild:skolem:"  # TBox blank nodes become these IRIs while reaso
 INFERRED = NamedNode("urn:kgbuild:inferred")  # the reasoner's working graph of entailments
 
 
-@dataclass
-class Rules:
-    """The compiled rules: SPARQL updates plus what the TBox closure derived directly.
+@dataclass(frozen=True)
+class Rule:
+    """One OWL 2 RL rule instantiated for the TBox: insert ``head`` wherever the body holds.
 
-    ``updates`` are ``(rule name, SPARQL update)`` pairs; ``predicates`` the predicates their
-    patterns read (``None`` when a rule reads any predicate, as ``owl:sameAs`` replacement
-    does); ``schema`` the schema-level entailments (subclass and subproperty closure,
-    ``cls-oo`` memberships); ``unsupported`` the axioms left out.
+    The body is ``values`` (a VALUES block of TBox constants), ``atoms`` (triple patterns, each
+    matched in any graph) and ``filters``. A rule with one atom needs, after the first round,
+    only the triples the previous round added.
     """
 
-    updates: list[tuple[str, str]] = field(default_factory=list)
+    name: str
+    head: str
+    atoms: tuple[str, ...]
+    values: str = ""
+    filters: str = ""
+
+    def update(self, *, inferred: str, new: str, delta: str | None = None) -> str:
+        """The SPARQL update adding the head, where not yet known, to the default graph (the
+        working union), ``inferred`` and ``new``. With ``delta`` (one-atom rules only) the atom
+        is matched in that graph alone."""
+        if delta:
+            body = f"GRAPH {delta} {{ {self.values} {self.atoms[0]} }}"
+        else:
+            body = f"{self.values} {' . '.join(self.atoms)}"
+        h = self.head
+        return (f"PREFIX owl: <{OWL}>\nINSERT {{ {h} . GRAPH {inferred} {{ {h} }} "
+                f"GRAPH {new} {{ {h} }} }} WHERE {{ {body} {self.filters} "
+                f"FILTER NOT EXISTS {{ {h} }} }}")
+
+
+@dataclass
+class Rules:
+    """The compiled rules plus what the TBox closure derived directly.
+
+    ``rules`` are the ``Rule`` s; ``predicates`` the predicates their bodies read (``None``
+    when a rule reads any predicate, as ``owl:sameAs`` replacement does); ``schema`` the
+    schema-level entailments (subclass and subproperty closure, ``cls-oo`` memberships);
+    ``skolem`` the TBox blank nodes (constants in rules, so IRIs while reasoning);
+    ``unsupported`` the axioms left out.
+    """
+
+    rules: list[Rule] = field(default_factory=list)
     predicates: set[NamedNode] | None = field(default_factory=set)
     schema: list[Triple] = field(default_factory=list)
+    skolem: set[BlankNode] = field(default_factory=set)
     unsupported: list[str] = field(default_factory=list)
 
 
@@ -105,7 +136,8 @@ class _TBox:
     def __init__(self, triples: Iterable):
         self.by_p: dict[str, dict] = defaultdict(lambda: defaultdict(list))
         self.types: dict = defaultdict(set)
-        for t in triples:
+        self.triples = list(triples)
+        for t in self.triples:
             if t.predicate == TYPE:
                 self.types[t.object].add(t.subject)
             else:
@@ -161,14 +193,14 @@ def compile_rules(triples: Iterable) -> Rules:
 
     >>> from pyoxigraph import NamedNode, Triple
     >>> t = Triple(NamedNode("http://e.org/partOf"), TYPE, NamedNode(OWL + "TransitiveProperty"))
-    >>> [name for name, _ in compile_rules([t]).updates][:2]
+    >>> [rule.name for rule in compile_rules([t]).rules][:2]
     ['prp-trp', 'eq-sym']
     """
     tb = _TBox(t for t in triples if t.predicate in AXIOM_PREDICATES
                or (t.predicate == TYPE and t.object in PROPERTY_TYPES))
     rules = Rules()
     preds: set[NamedNode] = {TYPE}
-    updates = rules.updates
+    out = rules.rules
 
     # --- schema closure (scm-*): subproperties, then subclasses incl. restriction classes ---
     sub_p: dict = defaultdict(set)
@@ -225,86 +257,81 @@ def compile_rules(triples: Iterable) -> Rules:
     rules.schema += [Triple(p, SUB_PROPERTY, q) for p, q in p_pairs]
     rules.schema += [Triple(c, SUB_CLASS, d) for c, d in c_pairs]
 
-    def new(pattern: str, where: str) -> str:
-        """An update inserting ``pattern`` wherever ``where`` holds and it is not yet known."""
-        return (f"INSERT {{ {pattern} }} WHERE {{ {where} "
-                f"FILTER NOT EXISTS {{ {pattern} }} }}")
-
     # --- property rules ---
     if p_pairs:
-        preds |= {p for p, _ in p_pairs}
-        updates.append(("prp-spo1", new("?x ?q ?y", _values(p_pairs, "?p ?q") + " ?x ?p ?y")))
+        preds |= {p for pair in p_pairs for p in pair}
+        out.append(Rule("prp-spo1", "?x ?q ?y", ("?x ?p ?y",), _values(p_pairs, "?p ?q")))
     inverse = [(p, q) for p, q in tb.pairs("inverseOf")]
     inverse += [(q, p) for p, q in inverse]
     if inverse:
         preds |= {p for p, _ in inverse}
-        updates.append(("prp-inv", new("?y ?q ?x", _values(inverse, "?p ?q")
-                                        + " ?x ?p ?y FILTER(!isLiteral(?y))")))
+        out.append(Rule("prp-inv", "?y ?q ?x", ("?x ?p ?y",), _values(inverse, "?p ?q"),
+                        "FILTER(!isLiteral(?y))"))
     symmetric = tb.types[NamedNode(OWL + "SymmetricProperty")]
     if symmetric:
         preds |= symmetric
-        updates.append(("prp-symp", new("?y ?p ?x", _values([(p,) for p in symmetric], "?p")
-                                         + " ?x ?p ?y FILTER(!isLiteral(?y))")))
+        out.append(Rule("prp-symp", "?y ?p ?x", ("?x ?p ?y",),
+                        _values([(p,) for p in symmetric], "?p"), "FILTER(!isLiteral(?y))"))
     for p in sorted(tb.types[NamedNode(OWL + "TransitiveProperty")], key=str):
         preds.add(p)
-        updates.append(("prp-trp", new(f"?x {_term(p)} ?z", f"?x {_term(p)}+ ?z")))
+        out.append(Rule("prp-trp", f"?x {_term(p)} ?z", (f"?x {_term(p)} ?y", f"?y {_term(p)} ?z")))
     for p, head in tb.pairs("propertyChainAxiom"):
-        chain = []
-        for step in tb.items(head):
-            inv = tb.one(step, "inverseOf")
-            chain.append(f"^{_term(inv)}" if isinstance(step, BlankNode) and inv else _term(step))
-            preds.add(inv if isinstance(step, BlankNode) and inv else step)
-        if chain:
-            path = " . ".join(f"?u{i} {s} ?u{i + 1}" for i, s in enumerate(chain))
-            updates.append(("prp-spo2", new(f"?u0 {_term(p)} ?u{len(chain)}", path)))
+        atoms = []
+        for i, step in enumerate(tb.items(head)):
+            inv = tb.one(step, "inverseOf") if isinstance(step, BlankNode) else None
+            preds.add(inv or step)
+            atoms.append(f"?u{i + 1} {_term(inv)} ?u{i}" if inv else f"?u{i} {_term(step)} ?u{i + 1}")
+        if atoms:
+            preds.add(p)
+            out.append(Rule("prp-spo2", f"?u0 {_term(p)} ?u{len(atoms)}", tuple(atoms)))
     domains = tb.pairs("domain", RDFS)
     if domains:
         preds |= {p for p, _ in domains}
-        updates.append(("prp-dom", new("?x a ?c", _values(domains, "?p ?c") + " ?x ?p ?y")))
+        out.append(Rule("prp-dom", "?x a ?c", ("?x ?p ?y",), _values(domains, "?p ?c")))
     ranges = tb.pairs("range", RDFS)
     if ranges:
         preds |= {p for p, _ in ranges}
-        updates.append(("prp-rng", new("?y a ?c", _values(ranges, "?p ?c")
-                                        + " ?x ?p ?y FILTER(!isLiteral(?y))")))
+        out.append(Rule("prp-rng", "?y a ?c", ("?x ?p ?y",), _values(ranges, "?p ?c"),
+                        "FILTER(!isLiteral(?y))"))
     same_as_rules = False
-    for kind, pattern in (("FunctionalProperty", "?x ?p ?y1 . ?x ?p ?y2"),
-                          ("InverseFunctionalProperty", "?y1 ?p ?x . ?y2 ?p ?x")):
+    for kind, atoms in (("FunctionalProperty", ("?x ?p ?y1", "?x ?p ?y2")),
+                        ("InverseFunctionalProperty", ("?y1 ?p ?x", "?y2 ?p ?x"))):
         props = tb.types[NamedNode(OWL + kind)]
         if props:
             same_as_rules = True
-            updates.append(("prp-fp" if kind[0] == "F" else "prp-ifp", new(
-                "?y1 owl:sameAs ?y2", _values([(p,) for p in props], "?p") + f" {pattern}"
-                " FILTER(?y1 != ?y2 && !isLiteral(?y1) && !isLiteral(?y2))")))
+            out.append(Rule("prp-fp" if kind[0] == "F" else "prp-ifp", "?y1 owl:sameAs ?y2",
+                            atoms, _values([(p,) for p in props], "?p"),
+                            "FILTER(?y1 != ?y2 && !isLiteral(?y1) && !isLiteral(?y2))"))
     # --- class rules ---
     if c_pairs:
-        updates.append(("cax-sco", new("?x a ?d", _values(c_pairs, "?c ?d") + " ?x a ?c")))
+        out.append(Rule("cax-sco", "?x a ?d", ("?x a ?c",), _values(c_pairs, "?c ?d")))
     if hv:
         preds |= {p for _, p, _ in hv}
-        updates.append(("cls-hv1", new("?x ?p ?v", _values(hv, "?c ?p ?v") + " ?x a ?c")))
-        updates.append(("cls-hv2", new("?x a ?c", _values(hv, "?c ?p ?v") + " ?x ?p ?v")))
+        out.append(Rule("cls-hv1", "?x ?p ?v", ("?x a ?c",), _values(hv, "?c ?p ?v")))
+        out.append(Rule("cls-hv2", "?x a ?c", ("?x ?p ?v",), _values(hv, "?c ?p ?v")))
     if svf:
         preds |= {p for _, p, _ in svf}
         things = [(c, p) for c, p, y in svf if y == THING]
         if things:
-            updates.append(("cls-svf2", new("?x a ?c", _values(things, "?c ?p") + " ?x ?p ?y")))
+            out.append(Rule("cls-svf2", "?x a ?c", ("?x ?p ?y",), _values(things, "?c ?p")))
         datatypes = [(c, p, y) for c, p, y in svf
                      if y != THING and (y.value.startswith(XSD) or y.value == RDFS + "Literal")]
         if datatypes:
-            updates.append(("cls-svf1-dt", new("?x a ?c", _values(datatypes, "?c ?p ?d")
-                            + " ?x ?p ?y FILTER(isLiteral(?y) && (datatype(?y) = ?d"
-                            f" || ?d = <{RDFS}Literal>))")))
+            out.append(Rule("cls-svf1-dt", "?x a ?c", ("?x ?p ?y",),
+                            _values(datatypes, "?c ?p ?d"), "FILTER(isLiteral(?y) && "
+                            f"(datatype(?y) = ?d || ?d = <{RDFS}Literal>))"))
         classes = [(c, p, y) for c, p, y in svf if y != THING and (c, p, y) not in datatypes]
         if classes:
-            updates.append(("cls-svf1", new("?x a ?c", _values(classes, "?c ?p ?d")
-                                             + " ?x ?p ?y . ?y a ?d")))
+            out.append(Rule("cls-svf1", "?x a ?c", ("?x ?p ?y", "?y a ?d"),
+                            _values(classes, "?c ?p ?d")))
     if avf:
         preds |= {p for _, p, _ in avf}
-        updates.append(("cls-avf", new("?y a ?d", _values(avf, "?c ?p ?d")
-                                        + " ?x a ?c . ?x ?p ?y FILTER(!isLiteral(?y))")))
+        out.append(Rule("cls-avf", "?y a ?d", ("?x a ?c", "?x ?p ?y"), _values(avf, "?c ?p ?d"),
+                        "FILTER(!isLiteral(?y))"))
     for c, members in sorted(intersections.items(), key=lambda kv: str(kv[0])):
         if members:
-            where = " . ".join(f"?x a {_term(m)}" for m in members)
-            updates.append(("cls-int1", new(f"?x a {_term(c)}", where)))
+            out.append(Rule("cls-int1", f"?x a {_term(c)}",
+                            tuple(f"?x a {_term(m)}" for m in members)))
     for c, head in tb.pairs("oneOf"):
         rules.schema += [Triple(x, TYPE, c) for x in tb.items(head)
                          if not isinstance(x, Literal)]
@@ -312,33 +339,105 @@ def compile_rules(triples: Iterable) -> Rules:
         if isinstance(n, Literal) and n.value == "1" and r in restrictions:
             same_as_rules = True
             on_class = tb.one(r, "onClass")
-            typed = f" . ?y1 a {_term(on_class)} . ?y2 a {_term(on_class)}" if on_class else ""
+            typed = (f"?y1 a {_term(on_class)}", f"?y2 a {_term(on_class)}") if on_class else ()
             prop = _term(restrictions[r])
-            updates.append(("cls-maxc2", new("?y1 owl:sameAs ?y2", f"?x a {_term(r)} . ?x {prop}"
-                            f" ?y1 . ?x {prop} ?y2{typed} FILTER(?y1 != ?y2)")))
+            out.append(Rule("cls-maxc2", "?y1 owl:sameAs ?y2",
+                            (f"?x a {_term(r)}", f"?x {prop} ?y1", f"?x {prop} ?y2") + typed,
+                            filters="FILTER(?y1 != ?y2)"))
     if tb.pairs("hasKey"):
         rules.unsupported.append("owl:hasKey (prp-key)")
     # --- equality (eq-*): only does work when owl:sameAs triples exist ---
-    updates += [
-        ("eq-sym", new("?y owl:sameAs ?x", "?x owl:sameAs ?y FILTER(!isLiteral(?y))")),
-        ("eq-trans", new("?x owl:sameAs ?z", "?x owl:sameAs+ ?z FILTER(?x != ?z)")),
-        ("eq-rep-s", new("?y ?p ?o", "?x owl:sameAs ?y . ?x ?p ?o FILTER(?x != ?y)")),
-        ("eq-rep-p", new("?s ?y ?o", "?x owl:sameAs ?y . ?s ?x ?o FILTER(?x != ?y)")),
-        ("eq-rep-o", new("?s ?p ?y", "?x owl:sameAs ?y . ?s ?p ?x FILTER(?x != ?y)")),
+    out += [
+        Rule("eq-sym", "?y owl:sameAs ?x", ("?x owl:sameAs ?y",), filters="FILTER(!isLiteral(?y))"),
+        Rule("eq-trans", "?x owl:sameAs ?z", ("?x owl:sameAs ?y", "?y owl:sameAs ?z"),
+             filters="FILTER(?x != ?z)"),
+        Rule("eq-rep-s", "?y ?p ?o", ("?x owl:sameAs ?y", "?x ?p ?o"), filters="FILTER(?x != ?y)"),
+        Rule("eq-rep-p", "?s ?y ?o", ("?x owl:sameAs ?y", "?s ?x ?o"), filters="FILTER(?x != ?y)"),
+        Rule("eq-rep-o", "?s ?p ?y", ("?x owl:sameAs ?y", "?s ?p ?x"), filters="FILTER(?x != ?y)"),
     ]
     rules.predicates = None if same_as_rules else preds | {SAME_AS}
-    rules.updates = [(name, f"PREFIX owl: <{OWL}>\n{text}") for name, text in updates]
+    rules.skolem = {x for t in tb.triples for x in (t.subject, t.object)
+                    if isinstance(x, BlankNode)}
     return rules
 
 
-def infer(quads: Iterable[Quad] | Iterable[Triple], *, rules: Rules | None = None,
-          max_rounds: int = 100) -> list[Triple]:
+def materialise(store: Store, *, rules: Rules | None = None, graph: NamedNode = INFERRED,
+                max_rounds: int = 100) -> int:
+    """Add the OWL 2 RL entailments of the named graphs of ``store`` to its graph ``graph``.
+
+    ``rules`` defaults to the axioms found in the store. Only entailments not already stated in
+    some graph are added, without noise (``x a owl:Thing``, reflexive ``owl:sameAs``,
+    ``rdfs:subClassOf``, ``rdfs:subPropertyOf``). Returns the size of ``graph``.
+
+    Evaluation is semi-naive per rule: the first round runs every rule on all graphs; later
+    rounds run one-atom rules only on the triples the previous round added, and the rounds
+    stop when one adds nothing.
+
+    >>> from pyoxigraph import Quad
+    >>> ex = lambda s: NamedNode("http://e.org/" + s)
+    >>> store = Store()
+    >>> store.extend([Quad(ex("cites"), NamedNode(OWL + "inverseOf"), ex("citedBy"), ex("onto")),
+    ...               Quad(ex("f1"), ex("cites"), ex("k1"), ex("fiche-1"))])
+    >>> materialise(store, graph=ex("inferred"))
+    1
+    """
+    if rules is None:
+        rules = compile_rules(q for q in store.quads_for_pattern(None, None, None, None)
+                              if q.predicate in AXIOM_PREDICATES or q.predicate == TYPE)
+    # The default graph is the working union: the triples the rules read, from all graphs,
+    # plus all they derive. It is dropped at the end.
+    wanted = "" if rules.predicates is None else (
+        "VALUES ?p { " + " ".join(sorted(map(str, rules.predicates))) + " }")
+    store.update(f"DROP SILENT DEFAULT ; "
+                 f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ {wanted} ?s ?p ?o }} }}")
+    for t in rules.schema:
+        if next(store.quads_for_pattern(t.subject, t.predicate, t.object, None), None) is None:
+            store.add(Quad(t.subject, t.predicate, t.object, graph))
+        s, o = _skolem(t.subject), _skolem(t.object)
+        store.add(Quad(s, t.predicate, o, DefaultGraph()))
+    work = str(graph)
+    deltas = (f"<{INFERRED.value}/delta/0>", f"<{INFERRED.value}/delta/1>")
+    same_as = f"ASK {{ ?x <{OWL}sameAs> ?y }}"
+    for round_ in range(max_rounds):
+        old, new = deltas[round_ % 2], deltas[(round_ + 1) % 2]
+        with_same_as = bool(store.query(same_as))
+        for rule in rules.rules:
+            if rule.name.startswith("eq-") and not with_same_as:
+                continue
+            delta = old if round_ and len(rule.atoms) == 1 else None
+            store.update(rule.update(inferred=work, new=new, delta=delta))
+        store.update(f"DROP SILENT GRAPH {old}")
+        if not bool(store.query(f"ASK {{ GRAPH {new} {{ ?s ?p ?o }} }}")):
+            break
+    store.update(f"DROP SILENT GRAPH {deltas[0]} ; DROP SILENT GRAPH {deltas[1]} ; "
+                 "DROP SILENT DEFAULT")
+    _clean(store, work)
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
+
+
+def _clean(store: Store, graph: str) -> None:
+    """Drop noise from ``graph`` and turn skolem IRIs back into the TBox's blank nodes."""
+    store.update(f"""PREFIX owl: <{OWL}> PREFIX rdfs: <{RDFS}>
+        DELETE WHERE {{ GRAPH {graph} {{ ?x a owl:Thing }} }} ;
+        DELETE {{ GRAPH {graph} {{ ?x ?p ?x }} }} WHERE {{ GRAPH {graph} {{ ?x ?p ?x }}
+            FILTER(?p IN (owl:sameAs, rdfs:subClassOf, rdfs:subPropertyOf)) }}""")
+    skolemised = [q for q in store.query(
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} FILTER("
+        f"STRSTARTS(STR(?s), '{SKOLEM}') || (isIRI(?o) && STRSTARTS(STR(?o), '{SKOLEM}'))) }}")]
+    g = NamedNode(graph[1:-1])
+    for t in skolemised:
+        store.remove(Quad(t.subject, t.predicate, t.object, g))
+        s, o = _unskolem(t.subject), _unskolem(t.object)
+        if next(store.quads_for_pattern(s, t.predicate, o, None), None) is None:
+            store.add(Quad(s, t.predicate, o, g))
+
+
+def infer(quads: Iterable[Quad] | Iterable[Triple], *, rules: Rules | None = None) -> list[Triple]:
     """The OWL 2 RL entailments of ``quads`` (all graphs merged): closure minus asserted.
 
-    ``rules`` defaults to ``compile_rules(quads)``: the axioms are read from the input itself.
-    Returned triples are sorted; TBox blank nodes keep their identity.
+    A convenience around ``materialise`` for small inputs; ``rules`` defaults to
+    ``compile_rules(quads)``, the axioms being read from the input itself.
 
-    >>> from pyoxigraph import NamedNode, Triple
     >>> ex = lambda s: NamedNode("http://e.org/" + s)
     >>> part = ex("partOf")
     >>> data = [Triple(part, TYPE, NamedNode(OWL + "TransitiveProperty")),
@@ -347,51 +446,8 @@ def infer(quads: Iterable[Quad] | Iterable[Triple], *, rules: Rules | None = Non
     ['<http://e.org/point-a> <http://e.org/partOf> <http://e.org/art-4>']
     """
     quads = list(quads)
-    if rules is None:
-        rules = compile_rules(quads)
-    wanted = rules.predicates
     store = Store()
-    store.extend(Quad(_skolem(q.subject), q.predicate, _skolem(q.object), DefaultGraph())
-                 for q in quads if wanted is None or q.predicate in wanted)
-    hierarchy = {Triple(q.subject, q.predicate, q.object) for q in quads
-                 if q.predicate in (SUB_CLASS, SUB_PROPERTY)}
-    for t in rules.schema:
-        if t in hierarchy:
-            continue
-        t = Triple(_skolem(t.subject), t.predicate, _skolem(t.object))
-        if Quad(t.subject, t.predicate, t.object, DefaultGraph()) not in store:
-            store.extend([Quad(t.subject, t.predicate, t.object, DefaultGraph()),
-                          Quad(t.subject, t.predicate, t.object, INFERRED)])
-    # Each update adds what it derives to the default graph (where the rules read) and to
-    # INFERRED, unless already known: INFERRED ends up as exactly the closure minus the input.
-    updates = [(name, text.replace("INSERT { ", f"INSERT {{ GRAPH {INFERRED} {{ {_pattern(text)} }} ",
-                                   1)) for name, text in rules.updates]
-    same_as = f"ASK {{ ?x <{OWL}sameAs> ?y }}"
-    before = -1
-    for _ in range(max_rounds):
-        has_same_as = bool(store.query(same_as))
-        for name, update in updates:
-            if has_same_as or not name.startswith("eq-"):
-                store.update(update)
-        size = sum(1 for _ in store.quads_for_pattern(None, None, None, INFERRED))
-        if size == before:
-            break
-        before = size
-    out = set()
-    for q in store.quads_for_pattern(None, None, None, INFERRED):
-        t = Triple(_unskolem(q.subject), q.predicate, _unskolem(q.object))
-        if not _noise(t):
-            out.add(t)
-    return sorted(out, key=str)
-
-
-def _pattern(update: str) -> str:
-    """The triple pattern inserted by one compiled update."""
-    return update[update.index("INSERT { ") + 9:update.index(" } WHERE")]
-
-
-def _noise(t: Triple) -> bool:
-    """Entailments nobody wants in the graph: reflexive sameAs/subClassOf, ``x a owl:Thing``."""
-    if t.predicate in (SAME_AS, SUB_CLASS, SUB_PROPERTY) and t.subject == t.object:
-        return True
-    return t.predicate == TYPE and t.object == THING
+    given = NamedNode("urn:kgbuild:input")
+    store.extend(Quad(q.subject, q.predicate, q.object, given) for q in quads)
+    materialise(store, rules=rules or compile_rules(quads))
+    return [q.triple for q in store.quads_for_pattern(None, None, None, INFERRED)]

@@ -165,26 +165,23 @@ class BuildDir:
         return sum(1 for p in self.builds.iterdir() if p.is_dir())
 
 
-def load(path: Path, quads: Iterable[Quad]) -> int:
-    """Create an Oxigraph database at ``path`` holding ``quads`` (bulk load); returns its size.
+def save(graph: Store, build: Path) -> int:
+    """Write the in-memory store ``graph`` into build directory ``build``: the Oxigraph database
+    ``oxigraph/`` (bulk load) and ``dump.nq.gz``. Returns the number of quads.
 
     >>> import tempfile
     >>> from pyoxigraph import NamedNode, Quad
-    >>> q = Quad(NamedNode("http://e.org/s"), NamedNode("http://e.org/p"), NamedNode("http://e.org/o"))
-    >>> load(Path(tempfile.mkdtemp()) / "db", [q])
+    >>> g = Store()
+    >>> g.add(Quad(NamedNode("http://e.org/s"), NamedNode("http://e.org/p"), NamedNode("http://e.org/o")))
+    >>> save(g, Path(tempfile.mkdtemp()))
     1
     """
-    store = Store(str(path))
-    store.bulk_extend(quads)
+    data = graph.dump(format=RdfFormat.N_QUADS)
+    with gzip.open(build / DUMP, "wb", compresslevel=3) as out:
+        out.write(data)
+    store = Store(str(build / DATABASE))
+    store.bulk_load(data, format=RdfFormat.N_QUADS)
     store.flush()
     size = len(store)
     del store  # closes the database
     return size
-
-
-def dump(path: Path, store_path: Path) -> None:
-    """Write every quad of the database at ``store_path`` to ``path`` as gzipped N-Quads."""
-    store = Store.read_only(str(store_path))
-    with gzip.open(path, "wb", compresslevel=5) as out:
-        store.dump(out, format=RdfFormat.N_QUADS)
-    del store

@@ -1,0 +1,370 @@
+"""``kgbuild build``: parse, map, reason and load fiches into a new on-disk Oxigraph store.
+
+Steps: find the source files (``iter_sources``), parse them (``kgbuild.parse.parse_file``, over
+``jobs`` processes), keep one record per fiche IRI (``pick``), map each to its named graph
+(``kgbuild.mapping``), materialise the OWL 2 RL entailments into ``{base}graph/inferred``
+(``kgbuild.reason``), bulk-load everything into a new build directory, write ``dump.nq.gz`` and
+``report.json`` and swap the store link (``kgbuild.store``).
+
+A file that cannot be parsed is reported (``log`` line and ``report.failures``) and skipped; the
+build goes on. Exit status of the command: 0 all parsed, 1 some failed, 2 an error that stopped
+the build (unwritable store, no sources, another build running).
+
+The same fiche read from several files (``2025D46581.docx`` and its ``.txt`` rendering) has one
+IRI (``fiche_key``). Its graph is mapped from one record, the one with most extracted facts
+(ties: .docx before .pdf before text, then the path); the report lists every source of it.
+
+>>> [p.name for p in iter_sources(["data/fiches"])][:2]
+['2020D39910.txt', '2021D40825.txt']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import resource
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
+
+from . import __version__
+from .errors import InputError, KgbuildError
+from .record import FicheRecord
+from .store import REPORT, BuildDir, save
+
+DEFAULT_BASE = "https://w3id.org/bnc-fiches/"
+PROV = "http://www.w3.org/ns/prov#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+DEFAULT_SOURCES = ("data/fiches",)
+DEFAULT_STORE = "data/store"
+SOURCE_SUFFIXES = (".docx", ".pdf", ".txt")
+FORMAT_RANK = {"docx": 0, "pdf": 1, "text": 2}
+FACT_FIELDS = ("title", "tk_document_number", "zaak", "kamerstuk", "date_sent", "signatory",
+               "sibling_kamerstukken", "proposal_titles", "date_received", "com_numbers",
+               "celex", "impact_assessments", "council_formation", "ministries", "legal_basis",
+               "cited_kamerstukken", "cited_eu_acts", "treaty_articles")
+
+
+class BuildInterrupted(KgbuildError):
+    """SIGINT or SIGTERM arrived: the build stops, the previous store stays."""
+
+    exit_code = 130
+
+
+@dataclass
+class BuildReport:
+    """What a build did; written as ``report.json`` into the build directory."""
+
+    store: str = ""
+    build_dir: str = ""
+    base: str = DEFAULT_BASE
+    kgbuild_version: str = __version__
+    started: str = ""
+    finished: str = ""
+    sources: dict[str, dict] = field(default_factory=dict)  # path -> sha256, bytes, fiche, status
+    fiches: list[dict] = field(default_factory=list)  # key, iri, graph, sources, chosen, warnings
+    failures: list[dict] = field(default_factory=list)  # source, reason
+    counts: dict[str, int] = field(default_factory=dict)
+    timings_s: dict[str, float] = field(default_factory=dict)  # wall clock per stage
+    cpu_s: dict[str, float] = field(default_factory=dict)  # CPU per stage, parser processes included
+    reasoning_unsupported: list[str] = field(default_factory=list)
+
+    @property
+    def exit_status(self) -> int:
+        """0 when every source parsed, 1 when some failed."""
+        return 1 if self.failures else 0
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out["exit_status"] = self.exit_status
+        return out
+
+
+def is_source(path: Path) -> bool:
+    """Whether a file found in a source directory is read as a fiche.
+
+    >>> is_source(Path("a/2025D46581.docx")), is_source(Path("a/SOURCES.tsv")), is_source(Path(".x.txt"))
+    (True, False, False)
+    """
+    return path.suffix.lower() in SOURCE_SUFFIXES and not path.name.startswith(".")
+
+
+def iter_sources(sources: Iterable[str | Path]) -> Iterator[Path]:
+    """The fiche files named by ``sources``: files as given, directories searched recursively.
+
+    Files in a directory come sorted; each file once. A source that does not exist raises
+    ``InputError`` naming it. A harvest directory (``kgbuild fetch``) gives the fiches its
+    manifest lists, deleted documents left out.
+
+    >>> list(iter_sources(["data/fiches/2025D46581.docx", "data/fiches/2025D46581.docx"]))
+    [PosixPath('data/fiches/2025D46581.docx')]
+    """
+    from .fetch import harvested_fiches, is_harvest
+
+    seen: set[Path] = set()
+    for source in sources:
+        path = Path(source)
+        if path.is_dir() and is_harvest(path):  # a `kgbuild fetch` cache: its live fiches
+            found = [item.path for item in harvested_fiches(path)]
+        elif path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and is_source(p))
+        elif path.is_file():
+            found = [path]
+        else:
+            raise InputError(str(source), "no such file or directory")
+        for p in found:
+            key = p.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield p
+
+
+def facts(record: FicheRecord) -> int:
+    """How many facts were extracted: scalar fields count 1, lists their length, plus verdicts.
+
+    >>> facts(FicheRecord(title="T", com_numbers=["COM(2025) 1", "COM(2025) 2"]))
+    3
+    """
+    n = len(record.verdicts.to_json())
+    for name in FACT_FIELDS:
+        value = getattr(record, name)
+        if value is not None:
+            n += len(value) if isinstance(value, list) else 1
+    return n
+
+
+def pick(records: list[FicheRecord]) -> FicheRecord:
+    """The record a fiche's graph is mapped from: most facts, then .docx > .pdf > text, then path.
+
+    >>> a = FicheRecord(title="T", source="a.txt", source_format="text")
+    >>> b = FicheRecord(title="T", source="a.docx", source_format="docx")
+    >>> pick([a, b]).source
+    'a.docx'
+    """
+    return min(records, key=lambda r: (-facts(r), FORMAT_RANK.get(r.source_format or "", 9),
+                                       r.source or ""))
+
+
+def _cpu() -> float:
+    """CPU seconds used so far by this process and its finished children (parser processes)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _sha256(path: Path) -> tuple[str, int]:
+    data = path.read_bytes()
+    return hashlib.sha256(data).hexdigest(), len(data)
+
+
+def _parse_one(path: Path) -> tuple[Path, str, int, FicheRecord | None, str | None]:
+    """Parse one file in a worker: (path, sha256, size, record or None, failure or None)."""
+    from .fetch import parse_source  # parse_file, plus open-data metadata for harvested files
+
+    try:
+        sha, size = _sha256(path)
+    except OSError as err:
+        return path, "", 0, None, f"{path}: cannot read: {err.strerror}"
+    try:
+        return path, sha, size, parse_source(path), None
+    except KgbuildError as err:
+        return path, sha, size, None, str(err)
+    except Exception as err:  # a parser bug must not stop the build: report it, skip the file
+        return path, sha, size, None, f"{path}: parser failed: {type(err).__name__}: {err}"
+
+
+def _worker_init() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; no tracebacks from workers
+
+
+def parse_all(paths: list[Path], *, jobs: int = 1,
+              progress: Callable[[int], None] | None = None) -> Iterator[tuple]:
+    """``_parse_one`` over ``paths`` in order, on ``jobs`` processes; ``progress(1)`` per file."""
+    if jobs <= 1 or len(paths) < 20:
+        for path in paths:
+            yield _parse_one(path)
+            if progress:
+                progress(1)
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
+        try:
+            for result in pool.map(_parse_one, paths, chunksize=max(1, min(64, len(paths) // (jobs * 8)))):
+                yield result
+                if progress:
+                    progress(1)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """Turn SIGTERM (and SIGINT) into ``BuildInterrupted`` so the unfinished build is removed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, _frame):
+        raise BuildInterrupted(f"interrupted by {signal.Signals(signum).name}; "
+                               "the previous store is unchanged")
+
+    old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+
+
+def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path = DEFAULT_STORE,
+          *, base: str = DEFAULT_BASE, jobs: int | None = None,
+          log: Callable[[str], None] | None = None, progress: bool | None = None) -> BuildReport:
+    """Build the graph of the fiches in ``sources`` into a new store and swap it in at ``store_dir``.
+
+    ``jobs``: parser processes (default: the number of cores). ``log`` receives one line per
+    failed file (warnings go to the report only). ``progress``: show a progress bar on stderr (default: when
+    stderr is a terminal or there are more than 50 files). Raises ``KgbuildError`` (exit 2)
+    when nothing can be built; the previous store is then untouched.
+
+    >>> import tempfile
+    >>> report = build(["data/fiches/2025D17740.txt"], Path(tempfile.mkdtemp()) / "store")
+    >>> report.counts["fiches"], report.exit_status
+    (1, 0)
+    """
+    from . import mapping
+    from .reason import compile_rules, materialise
+
+    t_start, c_start = time.perf_counter(), _cpu()
+    report = BuildReport(store=str(store_dir), base=base,
+                         started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    timings, cpu = report.timings_s, report.cpu_s
+    log = log or (lambda line: None)
+    paths = list(iter_sources(sources))
+    if not paths:
+        raise InputError(", ".join(map(str, sources)) or "(no sources)", "no fiche files found")
+    if progress is None:
+        progress = sys.stderr.isatty() or len(paths) > 50
+    jobs = jobs or os.cpu_count() or 1
+
+    with _signals_interrupt(), BuildDir(Path(store_dir)) as target:
+        report.build_dir = str(target.path)
+        # --- parse ---
+        t0, c0 = time.perf_counter(), _cpu()
+        by_key: dict[str, list[tuple[str, FicheRecord]]] = {}
+        with _progress(len(paths), "parsing", progress) as bar:
+            for path, sha, size, record, failure in parse_all(paths, jobs=jobs, progress=bar):
+                entry = {"sha256": sha, "bytes": size, "status": "failed" if failure else "parsed"}
+                report.sources[str(path)] = entry
+                if record is not None:
+                    try:
+                        key = mapping.fiche_key(record)
+                    except KgbuildError as err:
+                        failure = f"{path}: {getattr(err, 'reason', err)}"
+                if failure:
+                    entry["status"] = "failed"
+                    report.failures.append({"source": str(path), "reason": failure})
+                    log(f"kgbuild build: skipped {failure}")
+                    continue
+                entry["fiche"] = key
+                by_key.setdefault(key, []).append((str(path), record))
+        timings["parse"] = time.perf_counter() - t0
+        cpu["parse"] = _cpu() - c0
+
+        # --- map ---
+        t0, c0 = time.perf_counter(), _cpu()
+        fiche_quads: list[Quad] = []
+        for key in sorted(by_key):
+            found = dict(by_key[key])
+            chosen = pick(list(found.values()))
+            chosen_path = next(p for p, r in found.items() if r is chosen)
+            quads = mapping.map_record(chosen, base=base, source=chosen_path,
+                                       checksum="sha256:" + report.sources[chosen_path]["sha256"],
+                                       built_at=report.started)
+            quads += _more_sources(quads, [(p, "sha256:" + report.sources[p]["sha256"])
+                                           for p in sorted(found) if p != chosen_path], base)
+            fiche_quads.extend(quads)
+            for path in found:
+                if path != chosen_path:
+                    report.sources[path]["status"] = "duplicate"
+            report.fiches.append({
+                "key": key, "iri": f"{base}id/fiche/{key}", "graph": f"{base}graph/fiche/{key}",
+                "sources": sorted(found), "chosen": chosen_path,
+                "warnings": list(chosen.warnings), "triples": len(quads)})
+        background = mapping.ontology_quads(base=base)
+        timings["map"] = time.perf_counter() - t0
+        cpu["map"] = _cpu() - c0
+
+        # --- reason: all quads in one in-memory store, entailments added in place ---
+        t0, c0 = time.perf_counter(), _cpu()
+        graph = Store()
+        graph.extend(background)
+        graph.extend(fiche_quads)
+        rules = compile_rules(background)
+        report.reasoning_unsupported = rules.unsupported
+        inferred = materialise(graph, rules=rules, graph=NamedNode(f"{base}graph/inferred"))
+        timings["reason"] = time.perf_counter() - t0
+        cpu["reason"] = _cpu() - c0
+
+        # --- load into the new on-disk store, dump ---
+        t0, c0 = time.perf_counter(), _cpu()
+        size = save(graph, target.path)
+        del graph
+        timings["load"] = time.perf_counter() - t0
+        cpu["load"] = _cpu() - c0
+        report.counts = {
+            "files": len(paths), "parsed": len(paths) - len(report.failures),
+            "failed": len(report.failures), "fiches": len(by_key),
+            "triples_asserted": len(fiche_quads), "triples_background": len(background),
+            "triples_inferred": inferred, "quads_in_store": size}
+        timings["total"] = time.perf_counter() - t_start
+        cpu["total"] = _cpu() - c_start
+        report.timings_s = {k: round(v, 3) for k, v in timings.items()}
+        report.cpu_s = {k: round(v, 3) for k, v in cpu.items()}
+        report.finished = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        (target.path / REPORT).write_text(json.dumps(report.to_json(), ensure_ascii=False,
+                                                     indent=1))
+        target.publish()
+    return report
+
+
+def _more_sources(quads: list[Quad], sources: list[tuple[str, str]], base: str) -> list[Quad]:
+    """Provenance of the other files the same fiche was read from, beside the mapped source.
+
+    Each becomes a ``bnc:SourceFile`` (path, checksum) of the fiche graph, ``prov:used`` by the
+    graph's generating activity, like the source the mapper records.
+    """
+    if not sources:
+        return []
+    onto = base + "ontology#"
+    used, generated = NamedNode(PROV + "used"), NamedNode(PROV + "wasGeneratedBy")
+    graph = quads[0].graph_name
+    activities = [q.object for q in quads if q.subject == graph and q.predicate == generated]
+    out = []
+    for path, checksum in sources:
+        src = BlankNode()
+        out += [Quad(graph, NamedNode(onto + "sourceFile"), src, graph),
+                Quad(src, NamedNode(RDF_TYPE), NamedNode(onto + "SourceFile"), graph),
+                Quad(src, NamedNode(onto + "sourcePath"), Literal(path), graph),
+                Quad(src, NamedNode(onto + "checksum"), Literal(checksum), graph)]
+        out += [Quad(a, used, src, graph) for a in activities]
+    return out
+
+
+@contextmanager
+def _progress(length: int, label: str, show: bool) -> Iterator[Callable[[int], None] | None]:
+    """A click progress bar on stderr, or ``None`` when not shown."""
+    if not show:
+        yield None
+        return
+    import click
+
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield bar.update
