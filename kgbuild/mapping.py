@@ -38,7 +38,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, parse
 
 from . import __version__
 from .errors import InputError
-from .record import SECTION_KEYS, FicheRecord, KamerstukRef, TreatyArticle
+from .record import SECTION_KEYS, FicheRecord, KamerstukRef, TreatyArticle, Verdicts
 from rdflib import URIRef
 
 from .vocab import (BNC, CDM, CELEX, COMNAT, CORPORATE_BODY, DCTERMS, DEFAULT_BASE, ELI_DATA,
@@ -431,9 +431,10 @@ def _describe_fiche(w: _Writer, fiche: NamedNode, rec: FicheRecord) -> None:
         w.lit(council, RDFS.label, rec.council_formation, lang="nl")
         w.add(council, ORG.unitOf, NamedNode(str(CORPORATE_BODY.CONSIL)))
 
-    for prop, value in ((B.competenceVerdict, rec.verdicts.bevoegdheid),
-                        (B.subsidiarityVerdict, rec.verdicts.subsidiariteit),
-                        (B.proportionalityVerdict, rec.verdicts.proportionaliteit)):
+    verdicts = rec.verdicts or Verdicts()
+    for prop, value in ((B.competenceVerdict, verdicts.bevoegdheid),
+                        (B.subsidiarityVerdict, verdicts.subsidiariteit),
+                        (B.proportionalityVerdict, verdicts.proportionaliteit)):
         v = " ".join((value or "").split()).casefold()
         if v in ("positief", "negatief", "positief met kanttekeningen"):
             w.add(fiche, prop, w.node(f"id/verdict/{v.replace(' ', '-')}"))
@@ -617,7 +618,7 @@ def _treaty_labels(art: TreatyArticle) -> tuple[str, str]:
 
 
 def _citations(w: _Writer, fiche: NamedNode, rec: FicheRecord, resolved: dict) -> None:
-    for mention in rec.mentions:
+    for mention in rec.mentions or ():
         target = resolved.get((mention.kind, mention.value))
         if target is None:
             continue
@@ -651,8 +652,9 @@ def _sectors(w: _Writer, fiche: NamedNode, rec: FicheRecord) -> None:
     sector; a keyword is missed only where a longer keyword of another sector starts at the
     same letter."""
     texts = [("title", rec.title or ""), ("proposal_titles", "\n".join(rec.proposal_titles or ()))]
-    texts += [(k, rec.sections[k]) for k in SECTION_KEYS if rec.sections.get(k)]
-    texts += [(k, v) for k, v in sorted(rec.sections.items()) if k not in SECTION_KEYS and v]
+    sections = rec.sections or {}
+    texts += [(k, sections[k]) for k in SECTION_KEYS if sections.get(k)]
+    texts += [(k, v) for k, v in sorted(sections.items()) if k not in SECTION_KEYS and v]
     regex, keywords = sector_keywords(w.base)
     found: dict[str, tuple[str, str]] = {}
     every = len({sector for sector, _ in keywords.values()})

@@ -214,6 +214,12 @@ def test_eerste_kamer_letters_and_dossier_suffixes_keep_their_shape():
             rdflib.URIRef(BASE + "id/dossier/21501-30")) in g
 
 
+def test_sparse_record_maps_without_error():
+    rec = FicheRecord(title="T", verdicts=None, sections=None, mentions=None)
+    g = to_graph(map_record(rec, **FIXED))
+    assert (fiche(rec), rdflib.RDF.type, BNC.Fiche) in g
+
+
 def test_unknown_verdict_text_and_bad_dates_are_left_out():
     rec = FicheRecord(title="T", date_sent="14 november 2025")
     rec.verdicts.bevoegdheid = "onduidelijk"
