@@ -361,7 +361,7 @@ def _store_key() -> tuple[str, float]:
     return target, stamp
 
 
-def _cached(name: str, req: Request, compute: Callable[[], Any], ttl: float = 300.0) -> Any:
+def _cached(name: str, req: Request, compute: Callable[[], Any], ttl: float = 3600.0) -> Any:
     """``compute()`` once per store build (and at most every ``ttl`` seconds)."""
     owner = getattr(req.sparql, "__self__", req.sparql)  # a bound method is new on each access
     key = (name, _store_key(), id(owner))
@@ -369,7 +369,7 @@ def _cached(name: str, req: Request, compute: Callable[[], Any], ttl: float = 30
     if hit is not None and time.monotonic() - hit[0] < ttl:
         return hit[1]
     value = compute()
-    if len(_cache) > 256:
+    if len(_cache) > 4096:
         _cache.clear()
     _cache[key] = (time.monotonic(), value)
     return value
@@ -492,25 +492,67 @@ def iri(term: Any) -> str:
 
 def label_of(req: Request, iris: Iterable[str], *, langs: tuple[str, ...] = ("en", "nl", "")
              ) -> dict[str, str]:
-    """Labels (rdfs:label, skos:prefLabel, dcterms:title) for IRIs, in the preferred language."""
-    iris = sorted({i for i in iris if i})
-    if not iris:
-        return {}
-    out: dict[str, tuple[int, str]] = {}
-    for chunk in range(0, len(iris), 400):
-        values = " ".join(f"<{i}>" for i in iris[chunk: chunk + 400])
-        rows = req.sparql(
-            f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} "
-            f"VALUES ?p {{ <{RDFS}label> <{SKOS}prefLabel> <{DCT}title> }} ?x ?p ?l }}")
-        for row in rows:
-            lit = row["l"]
-            lang = getattr(lit, "language", None) or ""
-            rank = langs.index(lang) if lang in langs else len(langs)
-            x = iri(row["x"])
-            if x not in out or rank < out[x][0]:
-                out[x] = (rank, str(lit.value))
-    return {k: v for k, (_, v) in out.items()}
+    """Labels for IRIs in the preferred language: rdfs:label and skos:prefLabel (read once per
+    store build), fiche titles (from the fiche index), else dcterms:title."""
+    table = _cached("labels", req, lambda: _all_labels(req))
+    index = fiche_index(req)
+    out: dict[str, str] = {}
+    missing = []
+    for i in {i for i in iris if i}:
+        if i in table:
+            names = table[i]
+            out[i] = next((names[lang] for lang in langs if lang in names), next(iter(names.values())))
+        elif i in index and index[i].title:
+            out[i] = index[i].title
+        else:
+            missing.append(i)
+    for chunk in range(0, len(missing), 200):
+        values = " ".join(f"<{i}>" for i in missing[chunk: chunk + 200])
+        for row in req.sparql(f"SELECT DISTINCT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x <{DCT}title> ?l }}"):
+            out.setdefault(iri(row["x"]), str(row["l"].value))
+    return out
 
+
+def _all_labels(req: Request) -> dict[str, dict[str, str]]:
+    """Every rdfs:label and skos:prefLabel: IRI → {language: label}."""
+    rows = req.sparql(f"SELECT DISTINCT ?x ?l WHERE {{ VALUES ?p {{ <{RDFS}label> <{SKOS}prefLabel> }} "
+                      f"?x ?p ?l FILTER(isIRI(?x)) }}")
+    out: dict[str, dict[str, str]] = {}
+    for row in rows:
+        lit = row["l"]
+        out.setdefault(iri(row["x"]), {}).setdefault(getattr(lit, "language", None) or "", str(lit.value))
+    return out
+
+
+@dataclass(frozen=True)
+class FicheInfo:
+    """What lists of fiches show: date sent, title, own Kamerstuk (IRI)."""
+
+    date: str = ""
+    title: str = ""
+    kamerstuk: str = ""
+
+
+def fiche_index(req: Request) -> dict[str, FicheInfo]:
+    """Every fiche, newest first (then by IRI), read once per store build.
+
+    Lists of fiches (hubs, Kamerstukken, all fiches) sort and page through this index instead
+    of asking the store to sort thousands of rows for every page.
+    """
+
+    def compute() -> dict[str, FicheInfo]:
+        fiches = {iri(r["f"]) for r in req.select("SELECT DISTINCT ?f WHERE { ?f a bnc:Fiche }")}
+        found: dict[str, dict[str, str]] = {f: {} for f in fiches}
+        for name, pred in (("date", "dcterms:issued"), ("title", "dcterms:title"), ("kamerstuk", "bnc:kamerstuk")):
+            for r in req.select(f"SELECT DISTINCT ?f ?v WHERE {{ ?f {pred} ?v }}"):
+                f = iri(r["f"])
+                if f in found:
+                    value = iri(r["v"]) or str(r["v"].value)
+                    found[f][name] = max(found[f].get(name, ""), value)
+        order = sorted(fiches, key=lambda f: (found[f].get("date", ""), f), reverse=True)
+        return {f: FicheInfo(**found[f]) for f in order}
+
+    return _cached("fiches", req, compute)
 
 def short_name(iri_: str) -> str:
     """A readable fallback name: the IRI's fragment or last path segment.
@@ -613,31 +655,38 @@ def describe(req: Request, rest: str) -> Response:
 
 def description_quads(req: Request, subject: str, *, incoming_limit: int = 1000) -> list[Quad]:
     """The resource's own triples (with the blank nodes they lead to), up to ``incoming_limit``
-    triples pointing at it, and the labels of everything linked — each in its named graph."""
+    triples pointing at it, and the labels of everything linked — each in a named graph that
+    states it (the first one, for a triple that many fiche graphs repeat)."""
     s = f"<{subject}>"
-    quads: list[Quad] = []
-    rows = req.sparql(
-        f"SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{ {{ {s} ?p ?o BIND({s} AS ?s) }} UNION "
-        f"{{ {s} ?q ?s FILTER(isBlank(?s)) ?s ?p ?o }} }} }}")
+    inferred = req.base + "graph/inferred"
+    quads: dict[tuple[Any, Any, Any, bool], Quad] = {}
+
+    def add(s_, p, o, g) -> None:
+        key = (s_, p, o, iri(g) == inferred)
+        if key not in quads:
+            quads[key] = Quad(s_, p, o, g)
+
     linked = set()
-    for r in rows:
-        quads.append(Quad(r["s"], r["p"], r["o"], r["g"]))
+    for r in req.sparql(
+            f"SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{ {{ {s} ?p ?o BIND({s} AS ?s) }} UNION "
+            f"{{ {s} ?q ?s FILTER(isBlank(?s)) ?s ?p ?o }} }} }}"):
+        add(r["s"], r["p"], r["o"], r["g"])
         if isinstance(r["o"], NamedNode):
             linked.add(r["o"].value)
-    rows = req.sparql(f"SELECT ?g ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p {s} FILTER(!isBlank(?s)) }} }} "
-                      f"LIMIT {incoming_limit}")
-    for r in rows:
-        quads.append(Quad(r["s"], r["p"], NamedNode(subject), r["g"]))
+    for r in req.sparql(f"SELECT ?g ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p {s} FILTER(!isBlank(?s)) }} }} "
+                        f"LIMIT {incoming_limit}"):
+        add(r["s"], r["p"], NamedNode(subject), r["g"])
         linked.add(r["s"].value)
     linked.discard(subject)
     names = sorted(linked)
-    for chunk in range(0, len(names), 400):
-        values = " ".join(f"<{i}>" for i in names[chunk: chunk + 400])
-        rows = req.sparql(
-            f"SELECT ?g ?x ?p ?l WHERE {{ VALUES ?x {{ {values} }} "
-            f"VALUES ?p {{ <{RDFS}label> <{SKOS}prefLabel> <{DCT}title> }} GRAPH ?g {{ ?x ?p ?l }} }}")
-        quads.extend(Quad(r["x"], r["p"], r["l"], r["g"]) for r in rows)
-    return list(dict.fromkeys(quads))
+    for chunk in range(0, len(names), 200):
+        values = " ".join(f"<{i}>" for i in names[chunk: chunk + 200])
+        for r in req.sparql(
+                f"SELECT ?x ?p ?l (SAMPLE(?g) AS ?graph) WHERE {{ VALUES ?x {{ {values} }} "
+                f"GRAPH ?g {{ ?x ?p ?l }} FILTER(?p IN (<{RDFS}label>, <{SKOS}prefLabel>, <{DCT}title>)) }} "
+                f"GROUP BY ?x ?p ?l"):
+            add(r["x"], r["p"], r["l"], r["graph"])
+    return list(quads.values())
 
 
 def rdf_prefixes(req: Request) -> dict[str, str]:
@@ -748,14 +797,16 @@ def facts_table(req: Request, rows: list[tuple[Any, Any, bool]], labels: dict[st
 
 
 def own_triples(req: Request, subject: str) -> list[tuple[Any, Any, bool]]:
-    """(predicate, object, inferred) for every triple about ``subject``, asserted first."""
+    """(predicate, object, inferred) for every triple about ``subject``, asserted first. A
+    triple stated in many fiche graphs (a ministry's label) comes once."""
     inferred_graph = req.base + "graph/inferred"
-    rows = req.sparql(f"SELECT ?g ?p ?o WHERE {{ GRAPH ?g {{ <{subject}> ?p ?o }} }}")
-    asserted = {(r["p"], r["o"]) for r in rows if iri(r["g"]) != inferred_graph}
+    rows = req.sparql(f"SELECT DISTINCT ?p ?o ?inferred WHERE {{ GRAPH ?g {{ <{subject}> ?p ?o }} "
+                      f"BIND(?g = <{inferred_graph}> AS ?inferred) }}")
+    asserted = {(r["p"], r["o"]) for r in rows if r["inferred"].value != "true"}
     out = [(p, o, False) for p, o in asserted]
     out += [(r["p"], r["o"], True) for r in rows
-            if iri(r["g"]) == inferred_graph and (r["p"], r["o"]) not in asserted]
-    return list(dict.fromkeys(out))
+            if r["inferred"].value == "true" and (r["p"], r["o"]) not in asserted]
+    return sorted(out, key=lambda t: (t[0].value, str(t[1])))
 
 
 def heading(req: Request, subject: str, kind: str, title: str, path: str) -> str:
@@ -778,21 +829,24 @@ def resource_page(req: Request, subject: str, rest: str) -> bytes:
     title = labels.get(subject) or short_name(subject)
     body = heading(req, subject, _kind_of(req, triples, labels), title, "/doc/" + rest)
     body += "<h2>Statements</h2>" + facts_table(req, triples, labels)
-    body += fiche_list_section(req, subject, "/doc/" + rest)
+    body += fiche_list_section(req, fiches_linking_to(req, subject), "/doc/" + rest)
     body += incoming_section(req, subject, labels)
     return page(title, body, alternates=_alternates("/doc/" + rest))
 
 
+INCOMING = ("bnc:partOf", "skos:broader", "bnc:grantsCompetence")
+
+
 def incoming_section(req: Request, subject: str, labels: dict[str, str], limit: int = 200) -> str:
-    """Non-fiche resources that link here (treaty parts, Kamerstukken of a dossier, …)."""
+    """What points here besides fiches: parts of a treaty provision, narrower competence
+    areas, the treaty provisions that grant a competence."""
     rows = req.select(
-        f"SELECT DISTINCT ?s ?p WHERE {{ ?s ?p <{subject}> FILTER(isIRI(?s)) "
-        f"FILTER NOT EXISTS {{ ?s a bnc:Fiche }} FILTER NOT EXISTS {{ ?s a bnc:FicheGraph }} }} "
-        f"ORDER BY ?p ?s LIMIT {limit + 1}")
+        f"SELECT DISTINCT ?s ?p WHERE {{ VALUES ?p {{ {' '.join(INCOMING)} }} ?s ?p <{subject}> "
+        f"FILTER(isIRI(?s)) }} LIMIT {limit + 1}")
     if not rows:
         return ""
     more = len(rows) > limit
-    rows = rows[:limit]
+    rows = sorted(rows[:limit], key=lambda r: (r["p"].value, _natural(r["s"].value)))
     names = label_of(req, [r["s"].value for r in rows] + [r["p"].value for r in rows])
     items = "".join(
         f"<li>{link(req, r['s'].value, names.get(r['s'].value) or _display_iri(r['s'].value, req.base))}"
@@ -805,40 +859,47 @@ def incoming_section(req: Request, subject: str, labels: dict[str, str], limit: 
 # --- lists of fiches --------------------------------------------------------------------------
 
 
-def fiche_rows(req: Request, where: str, page_no: int, *, page_size: int = PAGE_SIZE
-               ) -> tuple[int, list[dict[str, Any]]]:
-    """Fiches matching ``where`` (binds ``?f``), newest first: (total, rows of this page)."""
-    total = req.select(f"SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE {{ {where} ?f a bnc:Fiche }}")
-    n = int(total[0]["n"].value) if total else 0
-    if n == 0:
-        return 0, []
-    rows = req.select(
-        f"SELECT ?f (SAMPLE(?t) AS ?title) (MAX(?d) AS ?date) (SAMPLE(?k) AS ?ks) WHERE {{ "
-        f"{{ SELECT DISTINCT ?f WHERE {{ {where} ?f a bnc:Fiche }} }} "
-        f"OPTIONAL {{ ?f dcterms:title ?t }} OPTIONAL {{ ?f dcterms:issued ?d }} "
-        f"OPTIONAL {{ ?f bnc:kamerstuk ?k }} }} GROUP BY ?f "
-        f"ORDER BY DESC(?date) ?f LIMIT {page_size} OFFSET {(page_no - 1) * page_size}")
-    return n, rows
+def fiches_linking_to(req: Request, subject: str) -> list[str]:
+    """The fiches with any statement pointing at ``subject`` or at one of its parts (treaty
+    paragraphs and points), newest first."""
+    parts = [iri(r["x"]) for r in req.select(f"SELECT DISTINCT ?x WHERE {{ ?x bnc:partOf <{subject}> }}")]
+    found: set[str] = set()
+    targets = [subject] + parts
+    for chunk in range(0, len(targets), 100):
+        values = " ".join(f"<{t}>" for t in targets[chunk: chunk + 100])
+        found.update(iri(r["f"]) for r in req.sparql(
+            f"SELECT DISTINCT ?f WHERE {{ VALUES ?x {{ {values} }} ?f ?p ?x FILTER(isIRI(?f)) }}"))
+    return newest_first(req, found)
 
 
-def fiche_items(req: Request, rows: list[dict[str, Any]], extra: dict[str, str] | None = None) -> str:
+def newest_first(req: Request, fiches: Iterable[str]) -> list[str]:
+    """The fiches among ``fiches``, in the index's order (newest first)."""
+    wanted = set(fiches)
+    return [f for f in fiche_index(req) if f in wanted]
+
+
+def fiche_items(req: Request, fiches: list[str], extra: dict[str, str] | None = None) -> str:
     """A list of fiches: title (linked), date sent, own Kamerstuk; ``extra`` HTML per fiche."""
+    index = fiche_index(req)
     out = ['<ul class="plain fiches">']
-    for r in rows:
-        f = r["f"].value
-        title = r["title"].value if r.get("title") is not None else short_name(f)
-        meta = []
-        if r.get("date") is not None:
-            meta.append(esc(r["date"].value))
-        if r.get("ks") is not None:
-            meta.append("Kamerstuk " + esc(short_name(r["ks"].value)))
+    for f in fiches:
+        info = index.get(f, FicheInfo())
+        meta = [esc(info.date)] if info.date else []
+        if info.kamerstuk:
+            meta.append(esc(_display_iri(info.kamerstuk, req.base)))
         meta_html = f'<br><span class="muted">{" · ".join(meta)}</span>' if meta else ""
-        out.append(f'<li>{link(req, f, title)}{meta_html}{(extra or {}).get(f, "")}</li>')
+        out.append(f'<li lang="nl">{link(req, f, info.title or short_name(f))}{meta_html}'
+                   f'{(extra or {}).get(f, "")}</li>')
     out.append("</ul>")
     return "".join(out)
 
 
 def pager(path: str, page_no: int, total: int, page_size: int = PAGE_SIZE) -> str:
+    """Links to the newer and older pages of a list.
+
+    >>> pager("/fiches", 2, 120)
+    '<nav class="pager" aria-label="pages"><a rel="prev" href="/fiches?page=1">← newer</a><span>page 2 of 3</span><a rel="next" href="/fiches?page=3">older →</a></nav>'
+    """
     pages = max(1, math.ceil(total / page_size))
     if pages == 1:
         return ""
@@ -851,27 +912,33 @@ def pager(path: str, page_no: int, total: int, page_size: int = PAGE_SIZE) -> st
     return f'<nav class="pager" aria-label="pages">{"".join(parts)}</nav>'
 
 
-def fiche_list_section(req: Request, subject: str, path: str, *, heading_text: str = "Fiches",
-                       where: str | None = None) -> str:
-    """The fiches linking to ``subject`` (or to any part of it), newest first, paginated."""
-    if where is None:
-        where = f"?x bnc:partOf* <{subject}> . ?f ?p ?x ."
+def page_of(req: Request, items: list[Any], page_size: int = PAGE_SIZE) -> tuple[int, list[Any]]:
+    """(page number, the items on it) for ``?page=N``; past the last page is a 404."""
     page_no = req.page_number()
-    total, rows = fiche_rows(req, where, page_no)
-    if total == 0:
-        return ""
-    if not rows:
+    chunk = items[(page_no - 1) * page_size: page_no * page_size]
+    if items and not chunk:
         raise NotFound
+    return page_no, chunk
+
+
+def fiche_list_section(req: Request, fiches: list[str], path: str, *, heading_text: str = "Fiches",
+                       extra: dict[str, str] | Callable[[list[str]], dict[str, str]] | None = None) -> str:
+    """A paginated list of fiches (already newest first) under a heading with their number."""
+    if not fiches:
+        return ""
+    page_no, chunk = page_of(req, fiches)
+    total = len(fiches)
     first = (page_no - 1) * PAGE_SIZE + 1
+    if callable(extra):
+        extra = extra(chunk)
     return (f"<h2>{esc(heading_text)} <span class=\"muted\">({total})</span></h2>"
-            f'<p class="muted">Newest first; {first}–{first + len(rows) - 1} of {total}.</p>'
-            + fiche_items(req, rows) + pager(path, page_no, total))
+            f'<p class="muted">Newest first; {first}–{first + len(chunk) - 1} of {total}.</p>'
+            + fiche_items(req, chunk, extra) + pager(path, page_no, total))
 
 
 def fiches_page(req: Request) -> Response:
     """``/fiches``: every fiche, newest first, paginated."""
-    body = "<h1>All fiches</h1>" + fiche_list_section(req, "", "/fiches", heading_text="Fiches",
-                                                    where="")
+    body = "<h1>All fiches</h1>" + fiche_list_section(req, list(fiche_index(req)), "/fiches")
     return html_response(page("All fiches", body), vary=False)
 
 
@@ -1020,8 +1087,8 @@ def fiche_page(req: Request, subject: str, rest: str) -> bytes:
     facts = Facts(own_triples(req, subject))
     cites = _citations(req, subject)
     docs = req.select(
-        f"SELECT ?d ?p ?o WHERE {{ <{subject}> bnc:assesses|bnc:impactAssessment ?d . ?d ?p ?o "
-        f"FILTER(?p IN (bnc:comNumber, cdm:resource_legal_id_celex, dcterms:title, dcterms:identifier)) }}")
+        f"SELECT DISTINCT ?d ?p ?o WHERE {{ GRAPH ?g {{ <{subject}> bnc:assesses|bnc:impactAssessment ?d . "
+        f"?d ?p ?o }} FILTER(?p IN (bnc:comNumber, cdm:resource_legal_id_celex, dcterms:title, dcterms:identifier)) }}")
     provenance = req.select(
         f"SELECT ?g ?path ?sum ?time WHERE {{ ?g bnc:describes <{subject}> . "
         f"OPTIONAL {{ ?g bnc:sourceFile ?sf . OPTIONAL {{ ?sf bnc:sourcePath ?path }} "
@@ -1166,28 +1233,26 @@ def kamerstuk_page(req: Request, subject: str, rest: str) -> bytes:
         title_f = str(r["t"].value) if r.get("t") is not None else short_name(r["f"].value)
         body.append(f"<p>This Kamerstuk is the fiche {link(req, r['f'].value, title_f)}.</p>")
     body.append("<h2>Statements</h2>" + facts_table(req, triples, labels))
-    page_no = req.page_number()
-    total, rows = fiche_rows(req, f"?f bnc:citesKamerstuk <{subject}> .", page_no)
-    if total and not rows:
-        raise NotFound
-    if total:
-        fiches = " ".join(f"<{r['f'].value}>" for r in rows)
-        quotes = req.select(
-            f"SELECT ?f ?loc ?text WHERE {{ VALUES ?f {{ {fiches} }} ?f bnc:hasCitation ?c . "
+    citing = newest_first(req, (iri(r["f"]) for r in req.select(
+        f"SELECT DISTINCT ?f WHERE {{ ?f bnc:citesKamerstuk <{subject}> }}")))
+
+    def quotes(fiches: list[str]) -> dict[str, str]:
+        values = " ".join(f"<{f}>" for f in fiches)
+        rows = req.select(
+            f"SELECT DISTINCT ?f ?loc ?text WHERE {{ VALUES ?f {{ {values} }} ?f bnc:hasCitation ?c . "
             f"?c bnc:citedResource <{subject}> . OPTIONAL {{ ?c bnc:location ?loc }} "
             f"OPTIONAL {{ ?c prov:value ?text }} }}")
         per_fiche: dict[str, list[tuple[str, str]]] = {}
-        for q in quotes:
+        for q in rows:
             per_fiche.setdefault(q["f"].value, []).append(
                 (str(q["loc"].value) if q.get("loc") is not None else "",
                  str(q["text"].value) if q.get("text") is not None else ""))
-        first = (page_no - 1) * PAGE_SIZE + 1
-        body.append(f'<h2>Cited by {total} fiche{"s" if total != 1 else ""}</h2>'
-                    f'<p class="muted">Newest first; {first}–{first + len(rows) - 1} of {total}.</p>'
-                    + fiche_items(req, rows, {f: evidence(c, subject) for f, c in per_fiche.items()})
-                    + pager(path, page_no, total))
-    else:
-        body.append("<h2>Cited by</h2><p class=\"muted\">No fiche cites this Kamerstuk.</p>")
+        return {f: evidence(c, subject) for f, c in per_fiche.items()}
+
+    n = len(citing)
+    body.append(fiche_list_section(req, citing, path, heading_text=f"Cited by {n} fiche{'s' if n != 1 else ''}",
+                                   extra=quotes)
+                or '<h2>Cited by</h2><p class="muted">No fiche cites this Kamerstuk.</p>')
     return page(title, "".join(body), alternates=_alternates(path))
 
 
@@ -1197,29 +1262,26 @@ def dossier_page(req: Request, subject: str, rest: str) -> bytes:
     labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
     title = labels.get(subject) or _display_iri(subject, req.base).capitalize()
     path = "/doc/" + rest
-    page_no = req.page_number()
-    total_rows = req.select(f"SELECT (COUNT(DISTINCT ?k) AS ?n) WHERE {{ ?k bnc:inDossier <{subject}> }}")
-    total = int(total_rows[0]["n"].value) if total_rows else 0
-    rows = req.select(
-        f"SELECT ?k (SAMPLE(?ft) AS ?title) (SAMPLE(?f) AS ?fiche) (COUNT(DISTINCT ?c) AS ?cited) WHERE {{ "
-        f"?k bnc:inDossier <{subject}> . OPTIONAL {{ ?f bnc:kamerstuk ?k OPTIONAL {{ ?f dcterms:title ?ft }} }} "
-        f"OPTIONAL {{ ?c bnc:citesKamerstuk ?k }} }} GROUP BY ?k "
-        f"ORDER BY DESC(xsd:integer(REPLACE(STR(?k), '^.*-', ''))) ?k "
-        f"LIMIT {PAGE_SIZE} OFFSET {(page_no - 1) * PAGE_SIZE}")
-    if total and not rows:
-        raise NotFound
+    members = _cached("dossier " + subject, req, lambda: sorted(
+        (iri(r["k"]) for r in req.select(f"SELECT DISTINCT ?k WHERE {{ ?k bnc:inDossier <{subject}> }}")),
+        key=_natural, reverse=True))  # highest number first
+    total = len(members)
+    page_no, chunk = page_of(req, members)
+    values = " ".join(f"<{k}>" for k in chunk)
+    own = {iri(r["k"]): iri(r["f"]) for r in req.select(
+        f"SELECT DISTINCT ?k ?f WHERE {{ VALUES ?k {{ {values} }} ?f bnc:kamerstuk ?k }}")} if chunk else {}
+    cited = {iri(r["k"]): int(r["n"].value) for r in req.select(
+        f"SELECT ?k (COUNT(DISTINCT ?f) AS ?n) WHERE {{ VALUES ?k {{ {values} }} ?f bnc:citesKamerstuk ?k }} "
+        f"GROUP BY ?k")} if chunk else {}
+    index = fiche_index(req)
     items = []
-    for r in rows:
-        k = r["k"].value
+    for k in chunk:
         key = kamerstuk_key(k)
-        text = f"nr. {key[1]}" if key else short_name(k)
-        line = link(req, k, text)
-        if r.get("fiche") is not None:
-            t = str(r["title"].value) if r.get("title") is not None else short_name(r["fiche"].value)
-            line += " — fiche " + link(req, r["fiche"].value, t)
-        cited = int(r["cited"].value) if r.get("cited") is not None else 0
-        if cited:
-            line += f' <span class="muted">cited by {cited} fiche{"s" if cited != 1 else ""}</span>'
+        line = link(req, k, f"nr. {key[1]}" if key else short_name(k))
+        if k in own:
+            line += " — fiche " + f'<span lang="nl">{link(req, own[k], index.get(own[k], FicheInfo()).title or short_name(own[k]))}</span>'
+        if cited.get(k):
+            line += f' <span class="muted">cited by {cited[k]} fiche{"s" if cited[k] != 1 else ""}</span>'
         items.append(f"<li>{line}</li>")
     body = (heading(req, subject, "Kamerstuk dossier", title, path)
             + "<h2>Statements</h2>" + facts_table(req, triples, labels)
@@ -1250,7 +1312,7 @@ def hub_page(kind: str) -> Callable[[Request, str, str], bytes]:
         body = heading(req, subject, kind, title, path)
         body += "<h2>Statements</h2>" + facts_table(req, triples, labels)
         body += incoming_section(req, subject, labels)
-        fiches = fiche_list_section(req, subject, path)
+        fiches = fiche_list_section(req, fiches_linking_to(req, subject), path)
         body += (f'<p class="muted">{esc(note)}</p>' if note and fiches else "") + \
             (fiches or '<h2>Fiches</h2><p class="muted">No fiche links here.</p>')
         return page(title, body, alternates=_alternates(path))
@@ -1341,16 +1403,14 @@ def _count(req: Request, where: str, var: str = "x") -> int:
     return int(rows[0]["n"].value) if rows else 0
 
 
-def _browse(req: Request, cls: str, link_pred: str) -> list[tuple[str, str, int]]:
-    """Instances of ``cls`` with their number of fiches: (iri, label, count), by label."""
-    rows = req.select(
-        f"SELECT ?x (COUNT(DISTINCT ?f) AS ?n) WHERE {{ ?x a {cls} . "
-        f"OPTIONAL {{ ?f {link_pred} ?x }} }} GROUP BY ?x")
-    labels = label_of(req, [r["x"].value for r in rows if isinstance(r["x"], NamedNode)],
-                      langs=("nl", "en", ""))
+def _browse(req: Request, link_pred: str) -> list[tuple[str, str, int]]:
+    """What fiches point at with ``link_pred``, with their number of fiches: (iri, label, count)."""
+    rows = req.select(f"SELECT ?x (COUNT(DISTINCT ?f) AS ?n) WHERE {{ ?f {link_pred} ?x FILTER(isIRI(?x)) }} "
+                      f"GROUP BY ?x")
+    labels = label_of(req, [r["x"].value for r in rows], langs=("nl", "en", ""))
     out = [(r["x"].value, labels.get(r["x"].value) or short_name(r["x"].value), int(r["n"].value))
-           for r in rows if isinstance(r["x"], NamedNode)]
-    return sorted((t for t in out if t[2]), key=lambda t: _natural(t[1]))
+           for r in rows]
+    return sorted(out, key=lambda t: _natural(t[1]))
 
 
 def _home_facts(req: Request) -> dict[str, Any]:
@@ -1364,10 +1424,10 @@ def _home_facts(req: Request) -> dict[str, Any]:
         "quads": (report.get("counts") or {}).get("quads_in_store"),
         "built": report.get("finished"),
         "browse": [
-            ("Competence categories", _browse(req, "bnc:CompetenceCategory", "bnc:underCompetence")),
-            ("Sectors", _browse(req, "bnc:Sector", "bnc:inSector")),
-            ("Ministries", _browse(req, "bnc:Ministry", "bnc:responsibleMinistry")),
-            ("Council formations", _browse(req, "bnc:CouncilFormation", "bnc:councilFormation")),
+            ("Competence categories", _browse(req, "bnc:underCompetence")),
+            ("Sectors", _browse(req, "bnc:inSector")),
+            ("Ministries", _browse(req, "bnc:responsibleMinistry")),
+            ("Council formations", _browse(req, "bnc:councilFormation")),
         ],
     }
 
@@ -1376,8 +1436,8 @@ def home(req: Request) -> Response:
     """What the dataset is, counts, newest fiches, the endpoint, examples, dumps, ontology."""
     if negotiate(req.accept, [HTML] + RDF_TYPES) not in (HTML, None):
         return 303, {"Location": "/.well-known/void", "Vary": "Accept"}, b""
-    facts = _cached("home", req, lambda: _home_facts(req), ttl=60.0)
-    _, newest = fiche_rows(req, "", 1, page_size=10)
+    facts = _cached("home", req, lambda: _home_facts(req))
+    newest = list(fiche_index(req))[:10]
     try:
         from .query import load_catalogue
         examples = load_catalogue()
@@ -1595,12 +1655,22 @@ def _void_stats(req: Request) -> dict[str, Any]:
                          "GROUP BY ?c ORDER BY DESC(?n)")
     entities = req.sparql("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?s)) }")
     graphs = req.sparql("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { } }")
+    # Link predicates: the ontology's object properties and the usual cross-dataset ones.
+    predicates = [iri(r["p"]) for r in req.sparql(
+        f"SELECT DISTINCT ?p WHERE {{ GRAPH <{req.base}graph/ontology> {{ ?p a <{OWL}ObjectProperty> }} }}")]
+    predicates += [OWL + "sameAs", RDFS + "seeAlso", FOAF + "page", DCT + "references", DCT + "source"]
+    target_of = "".join(f'IF(STRSTARTS(STR(?o), "{prefix}"), "{name}", ' for name, _, prefix in LINK_TARGETS)
+    target_of += '""' + ")" * len(LINK_TARGETS)
+    titles = {name: (title, prefix) for name, title, prefix in LINK_TARGETS}
     links = []
-    for name, title, prefix in LINK_TARGETS:
+    for predicate in dict.fromkeys(predicates):  # one predicate at a time: an index lookup each
         rows = req.sparql(
-            f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {{ SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?p ?o "
-            f"FILTER(isIRI(?o) && STRSTARTS(STR(?o), \"{prefix}\")) }} }} }} GROUP BY ?p ORDER BY ?p")
-        links.extend((name, title, prefix, r["p"].value, int(r["n"].value)) for r in rows)
+            f"SELECT ?t (COUNT(*) AS ?n) WHERE {{ {{ SELECT DISTINCT ?s ?o ?t WHERE {{ ?s <{predicate}> ?o "
+            f"FILTER(isIRI(?o)) BIND({target_of} AS ?t) FILTER(?t != \"\") }} }} }} GROUP BY ?t")
+        for r in rows:
+            name = str(r["t"].value)
+            links.append((name, *titles[name], predicate, int(r["n"].value)))
+    links.sort(key=lambda link: (link[0], link[3]))
     return {"quads": quads, "entities": int(entities[0]["n"].value) if entities else 0,
             "graphs": int(graphs[0]["n"].value) if graphs else 0,
             "classes": [(r["c"].value, int(r["n"].value)) for r in classes],
