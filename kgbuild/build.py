@@ -8,7 +8,8 @@ Steps: find the source files (``iter_sources``), parse them (``kgbuild.parse.par
 
 A file that cannot be parsed is reported (``log`` line and ``report.failures``) and skipped; the
 build goes on. Exit status of the command: 0 all parsed, 1 some failed, 2 an error that stopped
-the build (unwritable store, no sources, another build running).
+the build (unwritable store, no sources, no file parsed at all, another build running); the
+previous store is then untouched.
 
 The same fiche read from several files (``2025D46581.docx`` and its ``.txt`` rendering) has one
 IRI (``fiche_key``). Its graph is mapped from one record, the one with most extracted facts
@@ -275,6 +276,9 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
                     continue
                 entry["fiche"] = key
                 by_key.setdefault(key, []).append((str(path), record))
+        if not by_key:
+            raise KgbuildError(f"none of the {len(paths)} files could be parsed; "
+                               f"{store_dir} is unchanged")
         timings["parse"] = time.perf_counter() - t0
         cpu["parse"] = _cpu() - c0
 
