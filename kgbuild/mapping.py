@@ -78,7 +78,7 @@ _SECTOR_TYPES = {"PC": "CommissionProposal", "DC": "NonLegislativeDocument", "JC
 # still fails (AttributeError), like ``BNC`` itself.
 B = SimpleNamespace(**{name: str(BNC[name]) for name in BNC.__annotations__})
 _ELI_TYPES = {"R": "reg", "L": "dir", "D": "dec"}
-_TREATY_NAMES = {"tfeu": ("VWEU", "TFEU"), "teu": ("VEU", "TEU")}
+_TREATY_NAMES = {"tfeu": ("VWEU", "TFEU"), "teu": ("VEU", "TEU"), "tec": ("EG-Verdrag", "TEC")}
 _TREATY_CELEX = {"tfeu": "E", "teu": "M"}
 # Which record keys of mentions are citations (``bnc:cites`` sub-properties).
 _CITING_KINDS = ("cited_kamerstukken", "cited_eu_acts", "treaty_articles", "legal_basis")

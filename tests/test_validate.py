@@ -35,6 +35,14 @@ def test_every_gold_record_conforms(path):
     assert result.conforms, result.report()
 
 
+@pytest.mark.parametrize("path", sorted((ROOT / "tests" / "fiches").glob("*.txt")), ids=lambda p: p.stem)
+def test_every_parsed_held_out_fiche_conforms(path):
+    from kgbuild.parse import parse_file
+
+    result = validate_quads(map_record(parse_file(path), **FIXED))
+    assert result.conforms, result.report()
+
+
 def test_odd_but_valid_records_conform():
     from kgbuild.record import FicheRecord, KamerstukRef, TreatyArticle
 
