@@ -1,12 +1,15 @@
 """OWL 2 RL materialisation, fast: the ontology's axioms compiled to SPARQL updates.
 
 owlrl's OWL 2 RL semantics are the reference, but owlrl needs minutes for a corpus. So the
-TBox (the axioms, wherever they are stated) is read once and compiled into a handful of SPARQL
-``INSERT … WHERE`` updates with constant predicates and classes — one per rule of the OWL 2 RL
-profile the axioms use (``prp-spo1/2``, ``prp-inv``, ``prp-symp``, ``prp-trp``, ``prp-dom``,
-``prp-rng``, ``prp-fp``, ``prp-ifp``, ``cax-sco``, ``cax-eqc``, ``cls-hv``, ``cls-svf``,
-``cls-avf``, ``cls-int``, ``cls-uni``, ``cls-oo``, ``cls-maxc2``, ``eq-*``). The updates run to a
-fixpoint inside an in-memory Oxigraph store that holds only the triples the rules can read.
+TBox (the axioms of the ontology and reference graphs) is read once and compiled into a handful
+of SPARQL ``INSERT … WHERE`` updates with the TBox's terms as constants — one per rule of the
+OWL 2 RL profile the axioms use (``prp-spo1/2``, ``prp-inv``, ``prp-symp``, ``prp-trp``,
+``prp-dom``, ``prp-rng``, ``prp-fp``, ``prp-ifp``, ``cax-sco``, ``cax-eqc``, ``cls-hv``,
+``cls-svf``, ``cls-avf``, ``cls-int``, ``cls-uni``, ``cls-oo``, ``cls-maxc2``, ``eq-*``).
+``materialise`` runs them to a fixpoint inside an in-memory Oxigraph store: the triples the
+rules can read are copied from all named graphs into the default graph (the working union),
+each rule adds what it derives there and to the entailments graph, and after the first round
+one-atom rules only look at the previous round's additions (semi-naive evaluation).
 Schema-level entailments (``scm-*``: the subclass and subproperty hierarchies, with restriction
 classes) are computed in Python on the small TBox first, so the data-level rules need few
 rounds. ``tests/test_reason.py`` checks that the data-level result equals owlrl's.
@@ -102,14 +105,12 @@ class Rules:
     ``rules`` are the ``Rule`` s; ``predicates`` the predicates their bodies read (``None``
     when a rule reads any predicate, as ``owl:sameAs`` replacement does); ``schema`` the
     schema-level entailments (subclass and subproperty closure, ``cls-oo`` memberships);
-    ``skolem`` the TBox blank nodes (constants in rules, so IRIs while reasoning);
     ``unsupported`` the axioms left out.
     """
 
     rules: list[Rule] = field(default_factory=list)
     predicates: set[NamedNode] | None = field(default_factory=set)
     schema: list[Triple] = field(default_factory=list)
-    skolem: set[BlankNode] = field(default_factory=set)
     unsupported: list[str] = field(default_factory=list)
 
 
@@ -356,14 +357,14 @@ def compile_rules(triples: Iterable) -> Rules:
         Rule("eq-rep-o", "?s ?p ?y", ("?x owl:sameAs ?y", "?s ?p ?x"), filters="FILTER(?x != ?y)"),
     ]
     rules.predicates = None if same_as_rules else preds | {SAME_AS}
-    rules.skolem = {x for t in tb.triples for x in (t.subject, t.object)
-                    if isinstance(x, BlankNode)}
     return rules
 
 
 def materialise(store: Store, *, rules: Rules | None = None, graph: NamedNode = INFERRED,
                 max_rounds: int = 100) -> int:
     """Add the OWL 2 RL entailments of the named graphs of ``store`` to its graph ``graph``.
+
+    The default graph serves as working space: it must be empty and is left empty.
 
     ``rules`` defaults to the axioms found in the store. Only entailments not already stated in
     some graph are added, without noise (``x a owl:Thing``, reflexive ``owl:sameAs``,
