@@ -10,8 +10,9 @@ browsers, or the resource's description in Turtle, N-Triples, JSON-LD, TriG or N
 (content negotiation, ``Vary: Accept``; also ``/doc/P.ttl``, ``.nt``, ``.jsonld``, ``.trig``,
 ``.nq``). The description holds the resource's own triples, the triples that point at it, the
 labels of everything it links to, and the triples the reasoner inferred — in the named graph
-``{base}graph/inferred`` in TriG, N-Quads and JSON-LD, and after an ``# Inferred`` comment in
-Turtle and N-Triples. Named graphs (``{base}graph/…``) are documents and answer 200 at their
+``{base}graph/inferred`` in TriG, N-Quads and JSON-LD (asserted triples in a fiche graph that
+states them, labels of linked resources in the default graph), and after an ``# Inferred``
+comment in Turtle and N-Triples. Named graphs (``{base}graph/…``) are documents and answer 200 at their
 path. The ontology uses hash IRIs (``{base}ontology#Fiche``): ``/ontology`` answers 200 with
 HTML or Turtle.
 
@@ -42,7 +43,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import quote, urlencode
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple, serialize
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Triple, serialize
 
 from .errors import KgbuildError
 
@@ -531,6 +532,7 @@ class FicheInfo:
     date: str = ""
     title: str = ""
     kamerstuk: str = ""
+    title_lang: str = ""
 
 
 def fiche_index(req: Request) -> dict[str, FicheInfo]:
@@ -548,7 +550,10 @@ def fiche_index(req: Request) -> dict[str, FicheInfo]:
                 f = iri(r["f"])
                 if f in found:
                     value = iri(r["v"]) or str(r["v"].value)
-                    found[f][name] = max(found[f].get(name, ""), value)
+                    if value >= found[f].get(name, ""):
+                        found[f][name] = value
+                        if name == "title":
+                            found[f]["title_lang"] = getattr(r["v"], "language", None) or ""
         order = sorted(fiches, key=lambda f: (found[f].get("date", ""), f), reverse=True)
         return {f: FicheInfo(**found[f]) for f in order}
 
@@ -654,9 +659,10 @@ def describe(req: Request, rest: str) -> Response:
 
 
 def description_quads(req: Request, subject: str, *, incoming_limit: int = 1000) -> list[Quad]:
-    """The resource's own triples (with the blank nodes they lead to), up to ``incoming_limit``
-    triples pointing at it, and the labels of everything linked — each in a named graph that
-    states it (the first one, for a triple that many fiche graphs repeat)."""
+    """The resource's own triples (with the blank nodes they lead to) and up to
+    ``incoming_limit`` triples pointing at it, each in a named graph that states it (the first
+    one, for a triple that many fiche graphs repeat; inferred ones in ``graph/inferred``), and
+    the labels of everything linked, in the default graph."""
     s = f"<{subject}>"
     inferred = req.base + "graph/inferred"
     quads: dict[tuple[Any, Any, Any, bool], Quad] = {}
@@ -678,15 +684,33 @@ def description_quads(req: Request, subject: str, *, incoming_limit: int = 1000)
         add(r["s"], r["p"], NamedNode(subject), r["g"])
         linked.add(r["s"].value)
     linked.discard(subject)
-    names = sorted(linked)
-    for chunk in range(0, len(names), 200):
-        values = " ".join(f"<{i}>" for i in names[chunk: chunk + 200])
-        for r in req.sparql(
-                f"SELECT ?x ?p ?l (SAMPLE(?g) AS ?graph) WHERE {{ VALUES ?x {{ {values} }} "
-                f"GRAPH ?g {{ ?x ?p ?l }} FILTER(?p IN (<{RDFS}label>, <{SKOS}prefLabel>, <{DCT}title>)) }} "
-                f"GROUP BY ?x ?p ?l"):
-            add(r["x"], r["p"], r["l"], r["graph"])
+    for triple in linked_labels(req, linked):
+        add(triple.subject, triple.predicate, triple.object, DefaultGraph())
     return list(quads.values())
+
+
+def linked_labels(req: Request, iris: Iterable[str]) -> list[Triple]:
+    """Label triples of linked resources: rdfs:label (for skos:prefLabel too) from the label
+    table, dcterms:title of fiches from the index, else dcterms:title from the store."""
+    table = _cached("labels", req, lambda: _all_labels(req))
+    index = fiche_index(req)
+    label, title = NamedNode(RDFS + "label"), NamedNode(DCT + "title")
+    out, missing = [], []
+    for i in sorted(set(iris)):
+        if i in table:
+            out += [Triple(NamedNode(i), label, Literal(text, language=lang) if lang else Literal(text))
+                    for lang, text in table[i].items()]
+        elif i in index and index[i].title:
+            info = index[i]
+            out.append(Triple(NamedNode(i), title, Literal(info.title, language=info.title_lang)
+                              if info.title_lang else Literal(info.title)))
+        else:
+            missing.append(i)
+    for chunk in range(0, len(missing), 200):
+        values = " ".join(f"<{i}>" for i in missing[chunk: chunk + 200])
+        out += [Triple(r["x"], title, r["l"]) for r in req.sparql(
+            f"SELECT DISTINCT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x <{DCT}title> ?l }}")]
+    return out
 
 
 def rdf_prefixes(req: Request) -> dict[str, str]:
@@ -796,16 +820,22 @@ def facts_table(req: Request, rows: list[tuple[Any, Any, bool]], labels: dict[st
     return "".join(parts)
 
 
-def own_triples(req: Request, subject: str) -> list[tuple[Any, Any, bool]]:
+def own_triples(req: Request, subject: str, *, fiches: bool = True) -> list[tuple[Any, Any, bool]]:
     """(predicate, object, inferred) for every triple about ``subject``, asserted first. A
-    triple stated in many fiche graphs (a ministry's label) comes once."""
+    triple stated in many fiche graphs (a ministry's label) comes once. ``fiches=False`` leaves
+    out the triples pointing at fiches (``citedBy``): pages list those fiches on their own."""
     inferred_graph = req.base + "graph/inferred"
-    rows = req.sparql(f"SELECT DISTINCT ?p ?o ?inferred WHERE {{ GRAPH ?g {{ <{subject}> ?p ?o }} "
+    skip = "" if fiches else (  # the inverses that point at every citing fiche
+        f"FILTER(?p NOT IN (<{req.ontology}#citedBy>, <{DCT}isReferencedBy>, <{req.ontology}#assessedBy>))")
+    rows = req.sparql(f"SELECT DISTINCT ?p ?o ?inferred WHERE {{ GRAPH ?g {{ <{subject}> ?p ?o }} {skip} "
                       f"BIND(?g = <{inferred_graph}> AS ?inferred) }}")
     asserted = {(r["p"], r["o"]) for r in rows if r["inferred"].value != "true"}
     out = [(p, o, False) for p, o in asserted]
     out += [(r["p"], r["o"], True) for r in rows
             if r["inferred"].value == "true" and (r["p"], r["o"]) not in asserted]
+    if not fiches:
+        index = fiche_index(req)
+        out = [t for t in out if iri(t[1]) not in index]
     return sorted(out, key=lambda t: (t[0].value, str(t[1])))
 
 
@@ -824,7 +854,7 @@ def _kind_of(req: Request, triples: list[tuple[Any, Any, bool]], labels: dict[st
 
 def resource_page(req: Request, subject: str, rest: str) -> bytes:
     """Any resource: its statements (inferred ones marked) and the fiches that link to it."""
-    triples = own_triples(req, subject)
+    triples = own_triples(req, subject, fiches=False)
     labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
     title = labels.get(subject) or short_name(subject)
     body = heading(req, subject, _kind_of(req, triples, labels), title, "/doc/" + rest)
@@ -1219,7 +1249,7 @@ def _citations(req: Request, subject: str) -> dict[str, list[tuple[str, str]]]:
 
 def kamerstuk_page(req: Request, subject: str, rest: str) -> bytes:
     """A Kamerstuk: its official publication and every fiche that cites it, with the words."""
-    triples = own_triples(req, subject)
+    triples = own_triples(req, subject, fiches=False)
     labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
     key = kamerstuk_key(subject)
     title = labels.get(subject) or _display_iri(subject, req.base)
@@ -1258,7 +1288,7 @@ def kamerstuk_page(req: Request, subject: str, rest: str) -> bytes:
 
 def dossier_page(req: Request, subject: str, rest: str) -> bytes:
     """A Kamerstuk dossier: its Kamerstukken (paginated), each with its fiche if it is one."""
-    triples = own_triples(req, subject)
+    triples = own_triples(req, subject, fiches=False)
     labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
     title = labels.get(subject) or _display_iri(subject, req.base).capitalize()
     path = "/doc/" + rest
@@ -1302,7 +1332,7 @@ def hub_page(kind: str) -> Callable[[Request, str, str], bytes]:
     formations, verdict values and people: their statements and their fiches, newest first."""
 
     def render(req: Request, subject: str, rest: str) -> bytes:
-        triples = own_triples(req, subject)
+        triples = own_triples(req, subject, fiches=False)
         labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
         title = labels.get(subject) or short_name(subject)
         path = "/doc/" + rest
