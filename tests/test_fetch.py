@@ -325,3 +325,83 @@ def test_harvest_gives_the_graph_of_the_files_themselves(api, tmp_path):
     assert parse_file(fake.DOCX).zaak is None
     assert parse_source(by_id["a1"].path).zaak == "2025Z19883"
 
+
+def _store_report(store: Path) -> dict:
+    return json.loads((store / "report.json").read_text())
+
+
+def test_build_reads_the_harvest_and_update_rebuilds_only_on_change(api, tmp_path):
+    from pyoxigraph import Store
+
+    out, store = tmp_path / "raw", tmp_path / "store"
+    args = ["update", "--out", str(out), "--base-url", api.base_url, "--store", str(store),
+            "--backoff", "0.001"]
+    proc = _run_cli(*args)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    report = _store_report(store)
+    assert sorted(f["key"] for f in report["fiches"]) == [
+        "com-2013-534", "com-2013-547", "com-2025-723"]
+    assert report["failures"] == []
+    db = Store.read_only(str(store / "oxigraph"))
+    base = "https://w3id.org/bnc-fiches/"
+    fiche, kamerstuk = f"{base}id/fiche/com-2013-534", f"{base}id/kamerstuk/22112-1700"
+    ask = f"ASK {{ GRAPH ?g {{ <{fiche}> ?p <{kamerstuk}> }} }}"
+    assert db.query(ask)  # the Kamerstuk number came from the open data (Volgnummer)
+    del db
+
+    proc = _run_cli(*args)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0 and "the harvest did not change" in err
+    assert _store_report(store)["build_dir"] == report["build_dir"]
+
+    api.delete("e5", "2026-01-02T00:00:00Z")
+    proc = _run_cli(*args)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert "deleted 1" in err
+    assert sorted(f["key"] for f in _store_report(store)["fiches"]) == [
+        "com-2013-534", "com-2025-723"]
+
+
+def _fiche_graphs(store: Path) -> dict[str, rdflib.Graph]:
+    """Each fiche's named graph in a built store, without the build time and the file node."""
+    from pyoxigraph import NamedNode, Store
+
+    db = Store.read_only(str(store / "oxigraph"))
+    out = {}
+    for fiche in _store_report(store)["fiches"]:
+        quads = list(db.quads_for_pattern(None, None, None, NamedNode(fiche["graph"])))
+        src = {q.object for q in quads if q.predicate.value.endswith("sourceFile")}
+        triples = [Triple(q.subject, q.predicate, q.object) for q in quads
+                   if q.subject not in src and q.object not in src
+                   and not q.predicate.value.endswith("generatedAtTime")]
+        graph = rdflib.Graph()
+        graph.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
+        out[fiche["key"]] = graph
+    return out
+
+
+def test_a_build_from_the_harvest_equals_a_build_from_the_files(tmp_path):
+    """With open data that adds nothing the files lack, both builds give the same graphs."""
+    from kgbuild.build import build
+
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "2025D46581.docx").write_bytes(DOCX_BYTES)
+    (files / "2013D40001.pdf").write_bytes(EOM_PDF)
+    with fake.FakeOData() as server:
+        for doc_id, number, content, ctype in (
+                ("a1", "2025D46581", DOCX_BYTES, fake.DOCX_TYPE),
+                ("b2", "2013D40001", EOM_PDF, "application/pdf")):
+            server.add_document(fake._row(doc_id, number, "Fiche: x", -1, zaak=(), datum=None,
+                                          content_type=ctype), content)
+        harvest(tmp_path / "raw", base_url=server.base_url, **FAST)
+
+    build([tmp_path / "raw"], tmp_path / "from-harvest", jobs=1, progress=False)
+    build([files], tmp_path / "from-files", jobs=1, progress=False)
+    harvested, direct = (_fiche_graphs(tmp_path / "from-harvest"),
+                         _fiche_graphs(tmp_path / "from-files"))
+    assert sorted(harvested) == sorted(direct) == ["com-2013-534", "com-2025-723"]
+    for key in harvested:
+        assert len(harvested[key]) > 30 and isomorphic(harvested[key], direct[key]), key
