@@ -47,7 +47,10 @@ def main() -> None:
         report = build([tmp / "fiches"], store, jobs=args.jobs, progress=False)
 
     t, cpu, c = report.timings_s, report.cpu_s, report.counts
-    rows = [("parse", "parse"), ("map", "map"), ("reason", "reason"), ("load + dump", "load")]
+    jobs = args.jobs or os.cpu_count()
+    rows = [(f"parse ({jobs} processes)", "parse"), ("map", "map"),
+            ("assemble in-memory store", "assemble"), ("reason", "reason"),
+            ("load on disk + dump", "load")]
     print(f"kgbuild build benchmark: {c['files']} files -> {c['fiches']} fiches, "
           f"{c['triples_asserted']} triples asserted (+{c['triples_background']} ontology and "
           f"reference), {c['triples_inferred']} inferred, {c['quads_in_store']} quads in store")

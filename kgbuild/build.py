@@ -311,6 +311,8 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
         graph = Store()
         graph.extend(background)
         graph.extend(fiche_quads)
+        timings["assemble"], cpu["assemble"] = time.perf_counter() - t0, _cpu() - c0
+        t0, c0 = time.perf_counter(), _cpu()
         rules = compile_rules(background)
         report.reasoning_unsupported = rules.unsupported
         inferred = materialise(graph, rules=rules, graph=NamedNode(f"{base}graph/inferred"))

@@ -180,7 +180,7 @@ def save(graph: Store, build: Path) -> int:
     with gzip.open(build / DUMP, "wb", compresslevel=3) as out:
         out.write(data)
     store = Store(str(build / DATABASE))
-    store.bulk_load(data, format=RdfFormat.N_QUADS)
+    store.bulk_load(data, format=RdfFormat.N_QUADS, lenient=True)  # our own valid output
     store.flush()
     size = len(store)
     del store  # closes the database
