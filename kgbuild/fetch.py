@@ -507,7 +507,9 @@ def _run(cache: Cache, manifest: dict[str, Any], http: Http, base_url: str,
     rows, newest = _list(http, base_url, lower, summary)
 
     todo: list[str] = []
-    for row in rows:
+    # A row that paging showed twice counts once (the later one).
+    latest = {row["Id"] if isinstance(row.get("Id"), str) else id(row): row for row in rows}
+    for row in latest.values():
         doc_id = row.get("Id")
         if not isinstance(doc_id, str) or not re.fullmatch(r"[0-9A-Za-z-]{1,64}", doc_id):
             summary.errors.append(f"skipped a row with an unusable Id: {doc_id!r}")

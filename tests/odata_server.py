@@ -192,7 +192,7 @@ class FakeOData:
                 skip = int(query.get("$skip", 0))
                 with api.lock:
                     rows = [r for r in api.rows if api._matches(r, flt)]
-                    rows.sort(key=lambda r: (_when(r["ApiGewijzigdOp"]), r["Id"]))
+                    rows.sort(key=lambda r: (_when(r["ApiGewijzigdOp"]), str(r["Id"])))
                     page = json.loads(json.dumps(rows[skip:skip + api.page_size]))
                 body = {"@odata.context": api.base_url + "$metadata#Document", "value": page}
                 if skip + api.page_size < len(rows):

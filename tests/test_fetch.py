@@ -199,6 +199,15 @@ def test_persistent_faults_leave_a_consistent_cache_and_a_rerun_completes(api, t
     assert len(harvested_fiches(tmp_path)) == 3 and verify(tmp_path) == []
 
 
+def test_rows_with_unusable_ids_are_skipped_and_reported(api, tmp_path):
+    bad = fake._row("../x", "2013D40005", "Fiche 9: X", 1705, changed="2019-05-01T10:00:05Z")
+    api.rows.extend([bad, dict(bad, Id=["x"])])
+    summary = harvest(tmp_path, base_url=api.base_url, **FAST)
+    assert summary.new == 3 and sorted(api.downloads()) == ["a1", "b2", "e5"]
+    assert summary.errors == ["skipped a row with an unusable Id: '../x'",
+                              "skipped a row with an unusable Id: ['x']"]
+
+
 def test_a_next_link_to_another_host_is_not_followed(api, tmp_path):
     api.next_link_base = "http://127.0.0.2:9/OData/v4/2.0/"  # never contacted
     summary = harvest(tmp_path, base_url=api.base_url, **FAST)
