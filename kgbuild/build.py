@@ -206,18 +206,29 @@ def parse_all(paths: list[Path], *, jobs: int = 1,
             raise
 
 
+_signalled: list[int] = []  # signals received during the running build
+
+
+def _check_interrupted() -> None:
+    """Raise ``BuildInterrupted`` when SIGTERM or SIGINT arrived (checked between steps)."""
+    if _signalled:
+        raise BuildInterrupted(f"interrupted by {signal.Signals(_signalled[0]).name}; "
+                               "the previous store is unchanged")
+
+
 @contextmanager
 def _signals_interrupt() -> Iterator[None]:
-    """Turn SIGTERM (and SIGINT) into ``BuildInterrupted`` so the unfinished build is removed."""
+    """Record SIGTERM and SIGINT; the build stops at its next check and removes its directory.
+
+    The handler only records: an exception raised from a signal handler can land in code that
+    ignores it (at-fork hooks, finalisers), and the build would go on.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-
-    def stop(signum, _frame):
-        raise BuildInterrupted(f"interrupted by {signal.Signals(signum).name}; "
-                               "the previous store is unchanged")
-
-    old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    _signalled.clear()
+    old = {s: signal.signal(s, lambda signum, _frame: _signalled.append(signum))
+           for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
@@ -262,6 +273,7 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
         by_key: dict[str, list[tuple[str, FicheRecord]]] = {}
         with _progress(len(paths), "parsing", progress) as bar:
             for path, sha, size, record, failure in parse_all(paths, jobs=jobs, progress=bar):
+                _check_interrupted()
                 entry = {"sha256": sha, "bytes": size, "status": "failed" if failure else "parsed"}
                 report.sources[str(path)] = entry
                 if record is not None:
@@ -286,6 +298,7 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
         t0, c0 = time.perf_counter(), _cpu()
         fiche_quads: list[Quad] = []
         for key in sorted(by_key):
+            _check_interrupted()
             found = dict(by_key[key])
             chosen = pick(list(found.values()))
             chosen_path = next(p for p, r in found.items() if r is chosen)
@@ -315,12 +328,14 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
         t0, c0 = time.perf_counter(), _cpu()
         rules = compile_rules(background)
         report.reasoning_unsupported = rules.unsupported
-        inferred = materialise(graph, rules=rules, graph=NamedNode(f"{base}graph/inferred"))
+        inferred = materialise(graph, rules=rules, graph=NamedNode(f"{base}graph/inferred"),
+                               between=_check_interrupted)
         timings["reason"] = time.perf_counter() - t0
         cpu["reason"] = _cpu() - c0
 
         # --- load into the new on-disk store, dump ---
         t0, c0 = time.perf_counter(), _cpu()
+        _check_interrupted()
         size = save(graph, target.path)
         del graph
         timings["load"] = time.perf_counter() - t0
@@ -337,6 +352,7 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
         report.finished = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         (target.path / REPORT).write_text(json.dumps(report.to_json(), ensure_ascii=False,
                                                      indent=1))
+        _check_interrupted()
         target.publish()
     return report
 

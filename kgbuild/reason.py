@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, Store, Triple
 
@@ -361,7 +361,7 @@ def compile_rules(triples: Iterable) -> Rules:
 
 
 def materialise(store: Store, *, rules: Rules | None = None, graph: NamedNode = INFERRED,
-                max_rounds: int = 100) -> int:
+                max_rounds: int = 100, between: Callable[[], None] | None = None) -> int:
     """Add the OWL 2 RL entailments of the named graphs of ``store`` to its graph ``graph``.
 
     The default graph serves as working space: it must be empty and is left empty.
@@ -372,7 +372,7 @@ def materialise(store: Store, *, rules: Rules | None = None, graph: NamedNode = 
 
     Evaluation is semi-naive per rule: the first round runs every rule on all graphs; later
     rounds run one-atom rules only on the triples the previous round added, and the rounds
-    stop when one adds nothing.
+    stop when one adds nothing. ``between`` is called between updates (it may raise to stop).
 
     >>> from pyoxigraph import Quad
     >>> ex = lambda s: NamedNode("http://e.org/" + s)
@@ -407,6 +407,8 @@ def materialise(store: Store, *, rules: Rules | None = None, graph: NamedNode = 
                 continue
             delta = old if round_ and len(rule.atoms) == 1 else None
             store.update(rule.update(inferred=work, new=new, delta=delta))
+            if between:
+                between()
         store.update(f"DROP SILENT GRAPH {old}")
         if not bool(store.query(f"ASK {{ GRAPH {new} {{ ?s ?p ?o }} }}")):
             break

@@ -188,11 +188,13 @@ def test_build_killed_while_loading_leaves_the_old_store(tmp_path, big_corpus):
     assert len(fiche_iris(store)) == 1 and old.exists()  # the previous build is kept
 
 
-def test_build_terminated_cleans_up_and_says_so(tmp_path, big_corpus):
+@pytest.mark.parametrize("until", ["", "oxigraph"], ids=["while-parsing", "while-loading"])
+def test_build_terminated_cleans_up_and_says_so(tmp_path, big_corpus, until):
     store = tmp_path / "store"
     build([FICHES], store)
     old, old_fiches = current(store), fiche_iris(store)
-    proc, partial = start_build_and_wait(big_corpus, store, old, until="")
+    proc, partial = start_build_and_wait(big_corpus, store, old, until=until)
+    assert proc.poll() is None
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130 and "Traceback" not in err
