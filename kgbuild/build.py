@@ -40,7 +40,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 from . import __version__
 from .errors import InputError, KgbuildError
 from .record import FicheRecord
-from .store import REPORT, BuildDir, save
+from .store import REPORT, BuildDir, StoreError, save
 
 DEFAULT_BASE = "https://w3id.org/bnc-fiches/"
 PROV = "http://www.w3.org/ns/prov#"
@@ -302,9 +302,17 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
             found = dict(by_key[key])
             chosen = pick(list(found.values()))
             chosen_path = next(p for p, r in found.items() if r is chosen)
-            quads = mapping.map_record(chosen, base=base, source=chosen_path,
-                                       checksum="sha256:" + report.sources[chosen_path]["sha256"],
-                                       built_at=report.started)
+            try:
+                quads = mapping.map_record(chosen, base=base, source=chosen_path,
+                                           checksum="sha256:" + report.sources[chosen_path]["sha256"],
+                                           built_at=report.started)
+            except Exception as err:  # a mapping bug on one fiche: report it, skip that fiche
+                reason = f"{chosen_path}: mapping failed: {getattr(err, 'reason', err)}"
+                for path in found:
+                    report.sources[path]["status"] = "failed"
+                    report.failures.append({"source": path, "reason": reason})
+                log(f"kgbuild build: skipped {reason}")
+                continue
             quads += _more_sources(quads, [(p, "sha256:" + report.sources[p]["sha256"])
                                            for p in sorted(found) if p != chosen_path], base)
             fiche_quads.extend(quads)
@@ -315,6 +323,8 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
                 "key": key, "iri": f"{base}id/fiche/{key}", "graph": f"{base}graph/fiche/{key}",
                 "sources": sorted(found), "chosen": chosen_path,
                 "warnings": list(chosen.warnings), "triples": len(quads)})
+        if not report.fiches:
+            raise KgbuildError(f"no fiche could be mapped; {store_dir} is unchanged")
         background = mapping.ontology_quads(base=base)
         timings["map"] = time.perf_counter() - t0
         cpu["map"] = _cpu() - c0
@@ -336,13 +346,17 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
         # --- load into the new on-disk store, dump ---
         t0, c0 = time.perf_counter(), _cpu()
         _check_interrupted()
-        size = save(graph, target.path)
+        try:
+            size = save(graph, target.path)
+        except OSError as err:
+            raise StoreError(f"{store_dir}: cannot write the new store: "
+                             f"{err.strerror or err}") from None
         del graph
         timings["load"] = time.perf_counter() - t0
         cpu["load"] = _cpu() - c0
         report.counts = {
             "files": len(paths), "parsed": len(paths) - len(report.failures),
-            "failed": len(report.failures), "fiches": len(by_key),
+            "failed": len(report.failures), "fiches": len(report.fiches),
             "triples_asserted": len(fiche_quads), "triples_background": len(background),
             "triples_inferred": inferred, "quads_in_store": size}
         timings["total"] = time.perf_counter() - t_start
@@ -350,8 +364,11 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
         report.timings_s = {k: round(v, 3) for k, v in timings.items()}
         report.cpu_s = {k: round(v, 3) for k, v in cpu.items()}
         report.finished = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        (target.path / REPORT).write_text(json.dumps(report.to_json(), ensure_ascii=False,
-                                                     indent=1))
+        try:
+            (target.path / REPORT).write_text(json.dumps(report.to_json(), ensure_ascii=False,
+                                                         indent=1))
+        except OSError as err:
+            raise StoreError(f"{store_dir}: cannot write {REPORT}: {err.strerror}") from None
         _check_interrupted()
         target.publish()
     return report
