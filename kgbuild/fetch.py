@@ -65,8 +65,7 @@ from .errors import InputError, KgbuildError
 from .record import FicheRecord, KamerstukRef
 
 DEFAULT_BASE_URL = "https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/"
-PROJECT_URL = "https://github.com/OWNER/kgbuild"  # placeholder until the repository is public
-USER_AGENT = f"kgbuild/{__version__} (+{PROJECT_URL})"
+USER_AGENT = f"kgbuild/{__version__} (knowledge graph of BNC-fiches; harvester of dossier 22112)"
 MANIFEST_FORMAT = "kgbuild-harvest/1"
 DOSSIER = 22112
 FICHE_CLAUSE = (
