@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -201,6 +202,8 @@ def parse_all(paths: list[Path], *, jobs: int = 1,
                 yield result
                 if progress:
                     progress(1)
+        except BrokenProcessPool as err:
+            raise KgbuildError(f"a parser process died ({err}); try --jobs 1") from None
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
