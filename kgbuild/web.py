@@ -801,22 +801,38 @@ def _alternates(path: str) -> list[tuple[str, str]]:
 
 
 def facts_table(req: Request, rows: list[tuple[Any, Any, bool]], labels: dict[str, str]) -> str:
-    """A definition list of (predicate, value, inferred) rows, grouped by predicate."""
+    """A definition list of (predicate, value, inferred) rows, grouped by predicate; two
+    predicates with the same label (``bnc:hasPart``, ``dcterms:hasPart``) show their names."""
     if not rows:
         return ""
     grouped: dict[str, list[tuple[Any, bool]]] = {}
     for p, o, inferred in rows:
         grouped.setdefault(p.value, []).append((o, inferred))
+    # An inferred group repeating another (dcterms:hasPart beside bnc:hasPart) is only named.
+    def rank(p: str) -> tuple[bool, bool, str]:  # keep asserted, then the ontology's own terms
+        return (all(inf for _, inf in grouped[p]), not p.startswith(req.ontology), p)
+
+    repeats = [p for p, values in grouped.items() if all(inf for _, inf in values) and any(
+        q != p and rank(q) < rank(p) and {o for o, _ in values} <= {o for o, _ in grouped[q]}
+        for q in grouped)]
+    for p in repeats:
+        del grouped[p]
+    names = {p: labels.get(p) or short_name(p) for p in grouped}
+    clashes = {n for n in names.values() if list(names.values()).count(n) > 1}
+    names = {p: f"{n} ({_prefixed(req, p)})" if n in clashes else n for p, n in names.items()}
     parts = ['<dl class="facts">']
-    for p, values in sorted(grouped.items(), key=lambda kv: (labels.get(kv[0]) or short_name(kv[0])).lower()):
+    for p, values in sorted(grouped.items(), key=lambda kv: names[kv[0]].lower()):
         items = []
-        for o, inferred in sorted(dict.fromkeys(values), key=lambda v: str(v[0])):
+        for o, inferred in sorted(dict.fromkeys(values), key=lambda v: _natural(labels.get(iri(v[0])) or str(v[0]))):
             tag = ' <span class="tag">inferred</span>' if inferred else ""
             items.append(render_term(req, o, labels) + tag)
         value = items[0] if len(items) == 1 else \
             '<ul class="values">' + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
-        parts.append(f"<dt>{link(req, p, labels.get(p) or short_name(p))}</dt><dd>{value}</dd>")
+        parts.append(f"<dt>{link(req, p, names[p])}</dt><dd>{value}</dd>")
     parts.append("</dl>")
+    if repeats:
+        parts.append('<p class="muted">Also inferred through broader properties: '
+                     + ", ".join(link(req, p, _prefixed(req, p)) for p in sorted(repeats)) + ".</p>")
     return "".join(parts)
 
 
@@ -860,23 +876,26 @@ def resource_page(req: Request, subject: str, rest: str) -> bytes:
     body = heading(req, subject, _kind_of(req, triples, labels), title, "/doc/" + rest)
     body += "<h2>Statements</h2>" + facts_table(req, triples, labels)
     body += fiche_list_section(req, fiches_linking_to(req, subject), "/doc/" + rest)
-    body += incoming_section(req, subject, labels)
+    body += incoming_section(req, subject, labels, shown=[iri(o) for _, o, _ in triples])
     return page(title, body, alternates=_alternates("/doc/" + rest))
 
 
 INCOMING = ("bnc:partOf", "skos:broader", "bnc:grantsCompetence")
 
 
-def incoming_section(req: Request, subject: str, labels: dict[str, str], limit: int = 200) -> str:
+def incoming_section(req: Request, subject: str, labels: dict[str, str], limit: int = 200,
+                     shown: Iterable[str] = ()) -> str:
     """What points here besides fiches: parts of a treaty provision, narrower competence
-    areas, the treaty provisions that grant a competence."""
+    areas, the treaty provisions that grant a competence — unless ``shown`` already."""
     rows = req.select(
         f"SELECT DISTINCT ?s ?p WHERE {{ VALUES ?p {{ {' '.join(INCOMING)} }} ?s ?p <{subject}> "
         f"FILTER(isIRI(?s)) }} LIMIT {limit + 1}")
+    more = len(rows) > limit
+    shown = set(shown)
+    rows = sorted((r for r in rows[:limit] if r["s"].value not in shown),
+                  key=lambda r: (r["p"].value, _natural(r["s"].value)))
     if not rows:
         return ""
-    more = len(rows) > limit
-    rows = sorted(rows[:limit], key=lambda r: (r["p"].value, _natural(r["s"].value)))
     names = label_of(req, [r["s"].value for r in rows] + [r["p"].value for r in rows])
     items = "".join(
         f"<li>{link(req, r['s'].value, names.get(r['s'].value) or _display_iri(r['s'].value, req.base))}"
@@ -1341,7 +1360,7 @@ def hub_page(kind: str) -> Callable[[Request, str, str], bytes]:
                               "they cite, including narrower areas)."}.get(rest.split("/")[0], "")
         body = heading(req, subject, kind, title, path)
         body += "<h2>Statements</h2>" + facts_table(req, triples, labels)
-        body += incoming_section(req, subject, labels)
+        body += incoming_section(req, subject, labels, shown=[iri(o) for _, o, _ in triples])
         fiches = fiche_list_section(req, fiches_linking_to(req, subject), path)
         body += (f'<p class="muted">{esc(note)}</p>' if note and fiches else "") + \
             (fiches or '<h2>Fiches</h2><p class="muted">No fiche links here.</p>')
