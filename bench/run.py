@@ -54,16 +54,18 @@ def main() -> None:
     print(f"kgbuild build benchmark: {c['files']} files -> {c['fiches']} fiches, "
           f"{c['triples_asserted']} triples asserted (+{c['triples_background']} ontology and "
           f"reference), {c['triples_inferred']} inferred, {c['quads_in_store']} quads in store")
-    print(f"{'stage':<28}{'wall s':>10}{'CPU s':>10}")
+    mem = report.peak_rss_mib
+    print(f"{'stage':<28}{'wall s':>10}{'CPU s':>10}{'peak RSS MiB':>14}")
     print(f"{'make corpus (not in total)':<28}{made:>10.2f}")
     for name, key in rows:
-        print(f"{name:<28}{t[key]:>10.2f}{cpu[key]:>10.2f}")
+        print(f"{name:<28}{t[key]:>10.2f}{cpu[key]:>10.2f}{mem[key]:>14}")
     print(f"{'total build':<28}{t['total']:>10.2f}{cpu['total']:>10.2f}"
           "   (targets: total < 60 s, reasoning < 10 s)")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
           "(other processes slow the wall-clock figures)")
-    print(f"{'peak RSS, build process':<28}{peak_mib(resource.RUSAGE_SELF):>10.0f} MiB")
-    print(f"{'peak RSS, parser processes':<28}{peak_mib(resource.RUSAGE_CHILDREN):>10.0f} MiB")
+    print(f"peak RSS: build process {peak_mib(resource.RUSAGE_SELF):.0f} MiB "
+          f"(column: after each stage), largest parser process "
+          f"{peak_mib(resource.RUSAGE_CHILDREN):.0f} MiB")
     print(f"failures: {c['failed']}")
 
 

@@ -78,6 +78,7 @@ class BuildReport:
     counts: dict[str, int] = field(default_factory=dict)
     timings_s: dict[str, float] = field(default_factory=dict)  # wall clock per stage
     cpu_s: dict[str, float] = field(default_factory=dict)  # CPU per stage, parser processes included
+    peak_rss_mib: dict[str, int] = field(default_factory=dict)  # build process, after each stage
     reasoning_unsupported: list[str] = field(default_factory=list)
 
     @property
@@ -160,6 +161,11 @@ def _cpu() -> float:
     """CPU seconds used so far by this process and its finished children (parser processes)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _peak_rss_mib() -> int:
+    """Peak resident memory of this process so far, MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 def _sha256(path: Path) -> tuple[str, int]:
@@ -296,6 +302,7 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
                                f"{store_dir} is unchanged")
         timings["parse"] = time.perf_counter() - t0
         cpu["parse"] = _cpu() - c0
+        report.peak_rss_mib["parse"] = _peak_rss_mib()
 
         # --- map ---
         t0, c0 = time.perf_counter(), _cpu()
@@ -331,6 +338,7 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
         background = mapping.ontology_quads(base=base)
         timings["map"] = time.perf_counter() - t0
         cpu["map"] = _cpu() - c0
+        report.peak_rss_mib["map"] = _peak_rss_mib()
 
         # --- reason: all quads in one in-memory store, entailments added in place ---
         t0, c0 = time.perf_counter(), _cpu()
@@ -338,6 +346,7 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
         graph.extend(background)
         graph.extend(fiche_quads)
         timings["assemble"], cpu["assemble"] = time.perf_counter() - t0, _cpu() - c0
+        report.peak_rss_mib["assemble"] = _peak_rss_mib()
         t0, c0 = time.perf_counter(), _cpu()
         rules = compile_rules(background)
         report.reasoning_unsupported = rules.unsupported
@@ -345,6 +354,7 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
                                between=_check_interrupted)
         timings["reason"] = time.perf_counter() - t0
         cpu["reason"] = _cpu() - c0
+        report.peak_rss_mib["reason"] = _peak_rss_mib()
 
         # --- load into the new on-disk store, dump ---
         t0, c0 = time.perf_counter(), _cpu()
@@ -357,6 +367,7 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
         del graph
         timings["load"] = time.perf_counter() - t0
         cpu["load"] = _cpu() - c0
+        report.peak_rss_mib["load"] = _peak_rss_mib()
         report.counts = {
             "files": len(paths), "parsed": len(paths) - len(report.failures),
             "failed": len(report.failures), "fiches": len(report.fiches),
