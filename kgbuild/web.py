@@ -337,6 +337,8 @@ def _route(req: Request) -> Response:
         return dumps_page(req)
     if path.startswith("/dumps/"):
         return dump_file(req, path[len("/dumps/"):])
+    if path.startswith("/sources/"):
+        return source_file(req, path[len("/sources/"):])
     if path.startswith("/id/"):
         return see_other(req, path[len("/id/"):])
     if path.startswith("/doc/"):
@@ -1233,8 +1235,14 @@ def fiche_page(req: Request, subject: str, rest: str) -> bytes:
     for r in provenance:
         if r.get("path") is not None:
             p = str(r["path"].value)
-            shown = f'<a href="{esc(p)}">{esc(p)}</a>' if p.startswith(("http://", "https://")) else f"<code>{esc(p)}</code>"
-            checksum = f' <span class="muted">({esc(r["sum"].value)})</span>' if r.get("sum") is not None else ""
+            digest = str(r["sum"].value).removeprefix("sha256:") if r.get("sum") is not None else ""
+            if p.startswith(("http://", "https://")):
+                shown = f'<a href="{esc(p)}">{esc(p)}</a>'
+            elif digest in source_files(req):
+                shown = f'<a href="/sources/{esc(digest)}"><code>{esc(p)}</code></a>'
+            else:
+                shown = f"<code>{esc(p)}</code>"
+            checksum = f' <span class="muted iri">(sha256:{esc(digest)})</span>' if digest else ""
             src.append(f"<li>Source file: {shown}{checksum}</li>")
         src.append(f"<li>Named graph: {link(req, r['g'].value, _display_iri(r['g'].value, req.base))}"
                    + (f' <span class="muted">built {esc(r["time"].value)}</span>' if r.get("time") is not None else "")
@@ -1442,6 +1450,43 @@ def dump_file(req: Request, name: str) -> Response:
         return 200, {"Content-Type": "text/plain; charset=utf-8"}, \
             f"{info['sha256']}  {DUMP_NAME}\n".encode()
     raise NotFound
+
+
+# --- source files ------------------------------------------------------------------------------
+
+SOURCE_TYPES = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                ".pdf": "application/pdf", ".txt": "text/plain; charset=utf-8",
+                ".html": "text/plain; charset=utf-8", ".xml": "text/plain; charset=utf-8"}
+
+
+def source_files(req: Request) -> dict[str, Path]:
+    """The files the current build read (its ``report.json``), by SHA-256, that are still here."""
+
+    def compute() -> dict[str, Path]:
+        out = {}
+        for path, entry in (build_report().get("sources") or {}).items():
+            digest = entry.get("sha256") if isinstance(entry, dict) else None
+            if digest and Path(path).is_file():
+                out[digest] = Path(path)
+        return out
+
+    return _cached("sources", req, compute)
+
+
+def source_file(req: Request, digest: str) -> Response:
+    """``/sources/{sha256}``: a fiche's source file, served only if its content still matches."""
+    path = source_files(req).get(digest)
+    if path is None:
+        raise NotFound
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise NotFound from None
+    if hashlib.sha256(data).hexdigest() != digest:
+        raise NotFound
+    media_type = SOURCE_TYPES.get(path.suffix.lower(), "application/octet-stream")
+    return 200, {"Content-Type": media_type,
+                 "Content-Disposition": f'inline; filename="{path.name}"'}, data
 
 
 # --- the home page ----------------------------------------------------------------------------

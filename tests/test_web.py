@@ -91,7 +91,8 @@ def test_thing_iri_answers_303_to_its_description(http, accept):
 
 @pytest.mark.parametrize("path", ["/id/fiche/com-1999-1", "/doc/fiche/com-1999-1", "/id/kamerstuk/1-2",
                                   "/graph/fiche/none", "/id/", "/doc/", "/nothing-here",
-                                  "/doc/fiche/com-2025-723.pdf", "/ontology/9.9.9", "/dumps/other.gz"])
+                                  "/doc/fiche/com-2025-723.pdf", "/ontology/9.9.9", "/dumps/other.gz",
+                                  "/sources/" + "0" * 64, "/sources/../pyproject.toml"])
 def test_unknown_iris_and_paths_are_404(http, path):
     resp = http.get(path, headers={"Accept": BROWSER})
     assert resp.status_code == 404
@@ -369,6 +370,17 @@ def test_dump_and_its_checksum(http, store_dir):
     assert line == f"{hashlib.sha256(data).hexdigest()}  dump.nq.gz\n"
     doc = assert_valid_html(http.get("/dumps/").content, "dumps")
     assert hashlib.sha256(data).hexdigest() in text_of(doc)
+
+
+def test_fiche_page_links_its_source_files(http):
+    doc = assert_valid_html(http.get(f"/doc/{SEED}", headers={"Accept": BROWSER}).content, SEED)
+    links = {" ".join("".join(a.itertext()).split()): a.get("href") for a in doc.iter("a")
+             if (a.get("href") or "").startswith("/sources/")}
+    docx = Path("data/fiches/2025D46581.docx").read_bytes()
+    assert links["data/fiches/2025D46581.docx"] == "/sources/" + hashlib.sha256(docx).hexdigest()
+    resp = http.get(links["data/fiches/2025D46581.docx"])
+    assert resp.status_code == 200 and resp.content == docx
+    assert resp.headers["content-type"].startswith("application/vnd.openxmlformats")
 
 
 def test_named_graphs_are_documents(http):
