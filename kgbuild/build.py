@@ -251,134 +251,31 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
     """Build the graph of the fiches in ``sources`` into a new store and swap it in at ``store_dir``.
 
     ``jobs``: parser processes (default: the number of cores). ``log`` receives one line per
-    failed file (warnings go to the report only). ``progress``: show a progress bar on stderr (default: when
-    stderr is a terminal or there are more than 50 files). Raises ``KgbuildError`` (exit 2)
-    when nothing can be built; the previous store is then untouched.
+    failed file (warnings go to the report only). ``progress``: show a progress bar on stderr
+    (default: when stderr is a terminal or there are more than 50 files). Raises
+    ``KgbuildError`` (exit 2) when nothing can be built; the previous store is then untouched.
 
     >>> import tempfile
     >>> report = build(["data/fiches/2025D17740.txt"], Path(tempfile.mkdtemp()) / "store")
     >>> report.counts["fiches"], report.exit_status
     (1, 0)
     """
-    from . import mapping
-    from .reason import compile_rules, materialise
-
-    t_start, c_start = time.perf_counter(), _cpu()
-    report = BuildReport(store=str(store_dir), base=base,
-                         started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
-    timings, cpu = report.timings_s, report.cpu_s
+    sources = list(sources)
+    report = BuildReport(store=str(store_dir), base=base, started=_now())
     log = log or (lambda line: None)
     paths = list(iter_sources(sources))
     if not paths:
         raise InputError(", ".join(map(str, sources)) or "(no sources)", "no fiche files found")
     if progress is None:
         progress = sys.stderr.isatty() or len(paths) > 50
-    jobs = jobs or os.cpu_count() or 1
 
     with _signals_interrupt(), BuildDir(Path(store_dir)) as target:
         report.build_dir = str(target.path)
-        # --- parse ---
-        t0, c0 = time.perf_counter(), _cpu()
-        by_key: dict[str, list[tuple[str, FicheRecord]]] = {}
-        with _progress(len(paths), "parsing", progress) as bar:
-            for path, sha, size, record, failure in parse_all(paths, jobs=jobs, progress=bar):
-                _check_interrupted()
-                entry = {"sha256": sha, "bytes": size, "status": "failed" if failure else "parsed"}
-                report.sources[str(path)] = entry
-                if record is not None:
-                    try:
-                        key = mapping.fiche_key(record)
-                    except KgbuildError as err:
-                        failure = f"{path}: {getattr(err, 'reason', err)}"
-                if failure:
-                    entry["status"] = "failed"
-                    report.failures.append({"source": str(path), "reason": failure})
-                    log(f"kgbuild build: skipped {failure}")
-                    continue
-                entry["fiche"] = key
-                by_key.setdefault(key, []).append((str(path), record))
-        if not by_key:
-            raise KgbuildError(f"none of the {len(paths)} files could be parsed; "
-                               f"{store_dir} is unchanged")
-        timings["parse"] = time.perf_counter() - t0
-        cpu["parse"] = _cpu() - c0
-        report.peak_rss_mib["parse"] = _peak_rss_mib()
-
-        # --- map ---
-        t0, c0 = time.perf_counter(), _cpu()
-        fiche_quads: list[Quad] = []
-        for key in sorted(by_key):
-            _check_interrupted()
-            found = dict(by_key[key])
-            chosen = pick(list(found.values()))
-            chosen_path = next(p for p, r in found.items() if r is chosen)
-            try:
-                quads = mapping.map_record(chosen, base=base, source=chosen_path,
-                                           checksum="sha256:" + report.sources[chosen_path]["sha256"],
-                                           built_at=report.started)
-            except Exception as err:  # a mapping bug on one fiche: report it, skip that fiche
-                reason = f"{chosen_path}: mapping failed: {getattr(err, 'reason', err)}"
-                for path in found:
-                    report.sources[path]["status"] = "failed"
-                    report.failures.append({"source": path, "reason": reason})
-                log(f"kgbuild build: skipped {reason}")
-                continue
-            quads += _more_sources(quads, [(p, "sha256:" + report.sources[p]["sha256"])
-                                           for p in sorted(found) if p != chosen_path], base)
-            fiche_quads.extend(quads)
-            for path in found:
-                if path != chosen_path:
-                    report.sources[path]["status"] = "duplicate"
-            report.fiches.append({
-                "key": key, "iri": f"{base}id/fiche/{key}", "graph": f"{base}graph/fiche/{key}",
-                "sources": sorted(found), "chosen": chosen_path,
-                "warnings": list(chosen.warnings), "triples": len(quads)})
-        if not report.fiches:
-            raise KgbuildError(f"no fiche could be mapped; {store_dir} is unchanged")
-        background = mapping.ontology_quads(base=base)
-        timings["map"] = time.perf_counter() - t0
-        cpu["map"] = _cpu() - c0
-        report.peak_rss_mib["map"] = _peak_rss_mib()
-
-        # --- reason: all quads in one in-memory store, entailments added in place ---
-        t0, c0 = time.perf_counter(), _cpu()
-        graph = Store()
-        graph.extend(background)
-        graph.extend(fiche_quads)
-        timings["assemble"], cpu["assemble"] = time.perf_counter() - t0, _cpu() - c0
-        report.peak_rss_mib["assemble"] = _peak_rss_mib()
-        t0, c0 = time.perf_counter(), _cpu()
-        rules = compile_rules(background)
-        report.reasoning_unsupported = rules.unsupported
-        inferred = materialise(graph, rules=rules, graph=NamedNode(f"{base}graph/inferred"),
-                               between=_check_interrupted)
-        timings["reason"] = time.perf_counter() - t0
-        cpu["reason"] = _cpu() - c0
-        report.peak_rss_mib["reason"] = _peak_rss_mib()
-
-        # --- load into the new on-disk store, dump ---
-        t0, c0 = time.perf_counter(), _cpu()
-        _check_interrupted()
-        try:
-            size = save(graph, target.path)
-        except OSError as err:
-            raise StoreError(f"{store_dir}: cannot write the new store: "
-                             f"{err.strerror or err}") from None
-        del graph
-        timings["load"] = time.perf_counter() - t0
-        cpu["load"] = _cpu() - c0
-        report.peak_rss_mib["load"] = _peak_rss_mib()
-        report.counts = {
-            "files": len(paths), "parsed": len(paths) - len(report.failures),
-            "failed": len(report.failures), "fiches": len(report.fiches),
-            "triples_asserted": len(fiche_quads), "triples_background": len(background),
-            "triples_inferred": inferred, "quads_in_store": size}
-        timings["total"] = time.perf_counter() - t_start
-        cpu["total"] = _cpu() - c_start
-        report.timings_s = {k: round(v, 3) for k, v in timings.items()}
-        report.cpu_s = {k: round(v, 3) for k, v in cpu.items()}
-        report.finished = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        try:
+        with _Stage(report, "total"):
+            _stages(paths, report, target.path, base=base, jobs=jobs or os.cpu_count() or 1,
+                    log=log, progress=progress)
+        report.finished = _now()
+        try:  # report.json last: a build directory without it is unfinished
             (target.path / REPORT).write_text(json.dumps(report.to_json(), ensure_ascii=False,
                                                          indent=1))
         except OSError as err:
@@ -386,6 +283,128 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
         _check_interrupted()
         target.publish()
     return report
+
+
+def _stages(paths: list[Path], report: BuildReport, build_dir: Path, *, base: str, jobs: int,
+            log: Callable[[str], None], progress: bool) -> None:
+    """Parse, map, reason and save into ``build_dir``, filling in ``report``."""
+    from .mapping import ontology_quads
+    from .reason import compile_rules, materialise
+
+    store_dir = report.store
+    with _Stage(report, "parse"):
+        by_key = _parse(paths, report, jobs=jobs, log=log, progress=progress)
+    if not by_key:
+        raise KgbuildError(f"none of the {len(paths)} files could be parsed; "
+                           f"{store_dir} is unchanged")
+    with _Stage(report, "map"):
+        fiche_quads = _map(by_key, report, base=base, log=log)
+        background = ontology_quads(base=base)
+    if not report.fiches:
+        raise KgbuildError(f"no fiche could be mapped; {store_dir} is unchanged")
+    with _Stage(report, "assemble"):  # one in-memory store: reasoned in, then saved
+        graph = Store()
+        graph.extend(background)
+        graph.extend(fiche_quads)
+    with _Stage(report, "reason"):
+        rules = compile_rules(background)  # the axioms come from the ontology, never a fiche
+        report.reasoning_unsupported = rules.unsupported
+        inferred = materialise(graph, rules=rules, graph=NamedNode(f"{base}graph/inferred"),
+                               between=_check_interrupted)
+    _check_interrupted()
+    with _Stage(report, "load"):
+        try:
+            size = save(graph, build_dir)
+        except OSError as err:
+            raise StoreError(f"{store_dir}: cannot write the new store: "
+                             f"{err.strerror or err}") from None
+    report.counts = {
+        "files": len(paths), "parsed": len(paths) - len(report.failures),
+        "failed": len(report.failures), "fiches": len(report.fiches),
+        "triples_asserted": len(fiche_quads), "triples_background": len(background),
+        "triples_inferred": inferred, "quads_in_store": size}
+
+
+def _parse(paths: list[Path], report: BuildReport, *, jobs: int, log: Callable[[str], None],
+           progress: bool) -> dict[str, list[tuple[str, FicheRecord]]]:
+    """Parse every file; the records by fiche key, each with its path. Failures are reported."""
+    from .mapping import fiche_key
+
+    by_key: dict[str, list[tuple[str, FicheRecord]]] = {}
+    with _progress(len(paths), "parsing", progress) as bar:
+        for path, sha, size, record, failure in parse_all(paths, jobs=jobs, progress=bar):
+            _check_interrupted()
+            entry = {"sha256": sha, "bytes": size, "status": "parsed"}
+            report.sources[str(path)] = entry
+            if record is not None:
+                try:
+                    key = fiche_key(record)
+                except KgbuildError as err:
+                    failure = f"{path}: {getattr(err, 'reason', err)}"
+            if failure:
+                _fail(report, [str(path)], failure, log)
+                continue
+            entry["fiche"] = key
+            by_key.setdefault(key, []).append((str(path), record))
+    return by_key
+
+
+def _map(by_key: dict[str, list[tuple[str, FicheRecord]]], report: BuildReport, *, base: str,
+         log: Callable[[str], None]) -> list[Quad]:
+    """Map one record per fiche (``pick``), with every source in its provenance."""
+    from .mapping import map_record
+
+    out: list[Quad] = []
+    for key in sorted(by_key):
+        _check_interrupted()
+        found = dict(by_key[key])
+        chosen = pick(list(found.values()))
+        chosen_path = next(p for p, r in found.items() if r is chosen)
+        checksum = {p: "sha256:" + report.sources[p]["sha256"] for p in found}
+        try:
+            quads = map_record(chosen, base=base, source=chosen_path,
+                               checksum=checksum[chosen_path], built_at=report.started)
+        except Exception as err:  # a mapping bug on one fiche: report it, skip that fiche
+            _fail(report, sorted(found), f"{chosen_path}: mapping failed: "
+                                         f"{getattr(err, 'reason', err)}", log)
+            continue
+        quads += _more_sources(quads, [(p, checksum[p]) for p in sorted(found)
+                                       if p != chosen_path], base)
+        out.extend(quads)
+        for path in found:
+            if path != chosen_path:
+                report.sources[path]["status"] = "duplicate"
+        report.fiches.append({
+            "key": key, "iri": f"{base}id/fiche/{key}", "graph": f"{base}graph/fiche/{key}",
+            "sources": sorted(found), "chosen": chosen_path,
+            "warnings": list(chosen.warnings), "triples": len(quads)})
+    return out
+
+
+def _fail(report: BuildReport, paths: list[str], reason: str, log: Callable[[str], None]) -> None:
+    for path in paths:
+        report.sources[path]["status"] = "failed"
+        report.failures.append({"source": path, "reason": reason})
+    log(f"kgbuild build: skipped {reason}")
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class _Stage:
+    """Times one stage into the report: wall and CPU seconds, peak memory after it."""
+
+    def __init__(self, report: BuildReport, name: str):
+        self.report, self.name = report, name
+
+    def __enter__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), _cpu()
+
+    def __exit__(self, *exc) -> None:
+        self.report.timings_s[self.name] = round(time.perf_counter() - self.wall, 3)
+        self.report.cpu_s[self.name] = round(_cpu() - self.cpu, 3)
+        self.report.peak_rss_mib[self.name] = _peak_rss_mib()
 
 
 def _more_sources(quads: list[Quad], sources: list[tuple[str, str]], base: str) -> list[Quad]:
