@@ -37,6 +37,7 @@ import html
 import json
 import math
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -305,6 +306,7 @@ def handle(method: str, path: str, query_params: dict[str, list[str]], headers: 
     try:
         request.ontology = _ontology_iri(request)
         request.base = _config.base or request.ontology[: -len("ontology")]
+        _warm_up(request)
         return _route(request)
     except NotFound:
         return _not_found(request)
@@ -351,6 +353,7 @@ def _route(req: Request) -> Response:
 # --- small caches, keyed by the store directory's current target -----------------------------
 
 _cache: dict[Any, Any] = {}
+_locks: dict[Any, threading.Lock] = {}
 
 
 def _store_key() -> tuple[str, float]:
@@ -365,17 +368,45 @@ def _store_key() -> tuple[str, float]:
 
 
 def _cached(name: str, req: Request, compute: Callable[[], Any], ttl: float = 3600.0) -> Any:
-    """``compute()`` once per store build (and at most every ``ttl`` seconds)."""
+    """``compute()`` once per store build (and at most every ``ttl`` seconds); a second caller
+    waits for the first instead of computing it again."""
     owner = getattr(req.sparql, "__self__", req.sparql)  # a bound method is new on each access
     key = (name, _store_key(), id(owner))
     hit = _cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < ttl:
         return hit[1]
-    value = compute()
-    if len(_cache) > 4096:
-        _cache.clear()
-    _cache[key] = (time.monotonic(), value)
+    with _locks.setdefault(key, threading.Lock()):
+        hit = _cache.get(key)
+        if hit is not None and time.monotonic() - hit[0] < ttl:
+            return hit[1]
+        value = compute()
+        if len(_cache) > 4096:
+            _cache.clear()
+            _locks.clear()
+        _cache[key] = (time.monotonic(), value)
     return value
+
+
+_warming: set[Any] = set()
+
+
+def _warm_up(req: Request) -> None:
+    """Once per store build, fill the caches that lists, the home page and VoID read (fiche
+    index, labels, counts) in a background thread, so that later visitors do not wait for them."""
+    key = (_store_key(), id(getattr(req.sparql, "__self__", req.sparql)))
+    if key in _warming:
+        return
+    _warming.add(key)
+    quiet = Request("/", {}, {}, req.sparql, req.base, req.ontology)
+
+    def run() -> None:
+        try:
+            _cached("home", quiet, lambda: _home_facts(quiet))
+            _cached("void", quiet, lambda: _void_stats(quiet))
+        except Exception:  # noqa: BLE001 - a page computes what it needs itself, and reports it
+            pass
+
+    threading.Thread(target=run, name="kgbuild-web-warm-up", daemon=True).start()
 
 
 def _ontology_iri(req: Request) -> str:
