@@ -73,9 +73,13 @@ INFERRED = NamedNode("urn:kgbuild:inferred")  # the reasoner's working graph of 
 class Rule:
     """One OWL 2 RL rule instantiated for the TBox: insert ``head`` wherever the body holds.
 
-    The body is ``values`` (a VALUES block of TBox constants), ``atoms`` (triple patterns, each
-    matched in any graph) and ``filters``. A rule with one atom needs, after the first round,
-    only the triples the previous round added.
+    The body is ``values`` (a VALUES block of TBox constants), ``atoms`` (triple patterns
+    matched in the working union, the default graph) and ``filters``. A rule with one atom
+    needs, after the first round, only the triples the previous round added.
+
+    >>> print(Rule("prp-inv", "?y ?q ?x", ("?x ?p ?y",), "VALUES (?p ?q) { (<c> <cb>) }")
+    ...       .update(inferred="<inf>", new="<d1>", delta="<d0>").splitlines()[1])
+    INSERT { ?y ?q ?x . GRAPH <inf> { ?y ?q ?x } GRAPH <d1> { ?y ?q ?x } } WHERE { GRAPH <d0> { VALUES (?p ?q) { (<c> <cb>) } ?x ?p ?y }  FILTER NOT EXISTS { ?y ?q ?x } }
     """
 
     name: str
