@@ -423,9 +423,14 @@ def materialise(store: Store, *, rules: Rules | None = None, graph: NamedNode = 
 
 
 def _clean(store: Store, graph: str) -> None:
-    """Drop noise from ``graph`` and turn skolem IRIs back into the TBox's blank nodes."""
+    """Drop noise from ``graph`` and turn skolem IRIs back into the TBox's blank nodes.
+
+    Triples whose predicate is a TBox blank node (an anonymous inverse property) are no RDF:
+    dropped, as owlrl does."""
     store.update(f"""PREFIX owl: <{OWL}> PREFIX rdfs: <{RDFS}>
         DELETE WHERE {{ GRAPH {graph} {{ ?x a owl:Thing }} }} ;
+        DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }}
+            FILTER(STRSTARTS(STR(?p), "{SKOLEM}")) }} ;
         DELETE {{ GRAPH {graph} {{ ?x ?p ?x }} }} WHERE {{ GRAPH {graph} {{ ?x ?p ?x }}
             FILTER(?p IN (owl:sameAs, rdfs:subClassOf, rdfs:subPropertyOf)) }}""")
     skolemised = [q for q in store.query(

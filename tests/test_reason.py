@@ -34,6 +34,8 @@ SCRATCH = f"""
 :Both owl:intersectionOf ( :Fiche :Citing ) .
 :Either owl:unionOf ( :Kamerstuk :Fiche ) .
 :hasSignatory a owl:FunctionalProperty .
+:Fiche rdfs:subClassOf [ a owl:Restriction ; owl:onProperty :signedBy ; owl:allValuesFrom :Person ] .
+:sharesArticleWith owl:propertyChainAxiom ( :citesArticle [ owl:inverseOf :citesArticle ] ) .
 """
 
 
@@ -83,6 +85,12 @@ def test_class_hierarchy_domain_range_and_equivalence():
     assert {a("f1", "Assessment"), a("f1", "Document"), a("k1", "Kamerstuk"),
             a("k1", "ParliamentaryPaper"), a("k1", "Document"), a("f1", "Citing"),
             a("f1", "Both"), a("f1", "Either")} <= out
+
+
+def test_all_values_from_and_chain_with_inverse_step():
+    out = inferred("d:f1 a :Fiche ; :signedBy d:m ; :citesArticle d:a1 . d:f2 :citesArticle d:a1 .")
+    assert {a("m", "Person"), t("f1", "sharesArticleWith", "f2"),
+            t("f2", "sharesArticleWith", "f1")} <= out
 
 
 def test_restrictions_symmetry_and_functional_same_as():
@@ -149,7 +157,8 @@ def test_scratch_closure_equals_owlrl():
     abox = data("d:f1 a :Fiche ; :citesKamerstuk d:k1 ; :citesArticle d:a1 ; :shape :communication ;",
                 '  :related d:f2 ; :date "2025-01-01"^^xsd:date ; :hasSignatory d:p1, d:p2 .',
                 "d:a1 :assignsCompetence d:shared ; :partOf d:art . d:art :partOf d:tfeu .",
-                "d:k2 a :ParliamentaryPaper . d:f2 :cites d:k2 .")
+                "d:k2 a :ParliamentaryPaper . d:f2 :cites d:k2 ; :citesArticle d:a1 .",
+                "d:f1 :signedBy d:minister .")
     only_owlrl, only_ours = owlrl_matches(ttl(SCRATCH), abox)
     assert only_owlrl == set() and only_ours == set()
 
