@@ -31,7 +31,6 @@ otherwise, ``204`` for ``OPTIONS``).
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import html
 import json
@@ -39,10 +38,10 @@ import math
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Triple, serialize
 
@@ -130,7 +129,7 @@ def negotiate(accept: str | None, offered: list[str]) -> str | None:
     if not accept or not accept.strip():
         return offered[0]
     best, best_q = None, 0.0
-    for position, item in enumerate(offered):
+    for item in offered:
         q = _quality(accept, item)
         if q > best_q:
             best, best_q = item, q
@@ -1676,8 +1675,8 @@ def _ontology(req: Request, media_type: str | None, *, vary: bool) -> Response:
     body = [f'<p class="kind">Ontology</p><h1>{texts(onto, DCT + "title") or esc(req.ontology)}</h1>',
             f'<p class="iri muted">{esc(req.ontology)} — prefix <code>bnc:</code> = '
             f"<code>{esc(ns)}</code></p>",
-            f'<p class="muted">Also as <a href="/ontology.ttl">Turtle</a> · '
-            f'<a href="/ontology.jsonld">JSON-LD</a> · <a href="/ontology.nt">N-Triples</a></p>',
+            '<p class="muted">Also as <a href="/ontology.ttl">Turtle</a> · '
+            '<a href="/ontology.jsonld">JSON-LD</a> · <a href="/ontology.nt">N-Triples</a></p>',
             texts(onto, DCT + "description")]
     meta = [("Version", OWL + "versionInfo"), ("Version IRI", OWL + "versionIRI"),
             ("Licence", DCT + "license"), ("Created", DCT + "created"), ("Modified", DCT + "modified"),

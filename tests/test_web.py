@@ -13,7 +13,7 @@ import re
 import threading
 from collections import deque
 from pathlib import Path
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin
 
 import html5lib
 import httpx
