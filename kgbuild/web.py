@@ -443,7 +443,7 @@ nav{max-width:60rem;margin:0 auto;padding:.6rem 1rem;display:flex;flex-wrap:wrap
 nav a:first-child{font-weight:600;margin-right:auto}
 main{max-width:60rem;margin:0 auto;padding:1rem}
 footer{max-width:60rem;margin:2rem auto;padding:1rem;color:var(--muted);font-size:.9rem;border-top:1px solid var(--line)}
-a{color:var(--accent);text-decoration-thickness:1px;text-underline-offset:2px}
+a{color:var(--accent)}
 h1{font-size:1.6rem;line-height:1.25;margin:.5rem 0 .75rem}
 h2{font-size:1.2rem;margin:1.75rem 0 .5rem;border-bottom:1px solid var(--line);padding-bottom:.2rem}
 .iri,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85em;overflow-wrap:anywhere}
@@ -1672,7 +1672,10 @@ def _ontology(req: Request, media_type: str | None, *, vary: bool) -> Response:
             return _class_expression(req, o, about, term_link)
         return esc(o.value)
 
-    body = [f'<p class="kind">Ontology</p><h1>{texts(onto, DCT + "title") or esc(req.ontology)}</h1>',
+    titles = {getattr(o, "language", None) or "": o.value for p, o in onto
+              if p == DCT + "title" and isinstance(o, Literal)}
+    title = titles.get("en") or titles.get("nl") or next(iter(titles.values()), req.ontology)
+    body = [f'<p class="kind">Ontology</p><h1>{esc(title)}</h1>', texts(onto, DCT + "title"),
             f'<p class="iri muted">{esc(req.ontology)} — prefix <code>bnc:</code> = '
             f"<code>{esc(ns)}</code></p>",
             '<p class="muted">Also as <a href="/ontology.ttl">Turtle</a> · '

@@ -63,6 +63,12 @@ def http(site):
         yield client
 
 
+PHRASING_ONLY = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "span", "a", "b", "i", "code", "em", "strong",
+                 "label", "button", "small", "mark", "th")
+BLOCKS = ("p", "div", "ul", "ol", "dl", "table", "section", "blockquote", "pre", "h1", "h2", "h3", "h4",
+          "h5", "h6", "nav", "header", "footer", "main", "details", "form")
+
+
 def assert_valid_html(body: bytes, where: str) -> html5lib.html5parser.etree.Element:
     """Parse as HTML5 with a strict parser (any parse error fails) and check the page basics."""
     assert body.startswith(b"<!DOCTYPE html>"), where
@@ -75,6 +81,10 @@ def assert_valid_html(body: bytes, where: str) -> html5lib.html5parser.etree.Ele
     assert doc.find("head/meta[@name='viewport']") is not None, where
     ids = [e.get("id") for e in doc.iter() if e.get("id")]
     assert len(ids) == len(set(ids)), f"{where}: duplicate ids"
+    # content model: no block inside an element that takes only phrasing content
+    for parent in (e for e in doc.iter() if e.tag in PHRASING_ONLY):
+        for child in parent.iter():
+            assert child is parent or child.tag not in BLOCKS, f"{where}: <{child.tag}> inside <{parent.tag}>"
     return doc
 
 
