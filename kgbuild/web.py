@@ -17,9 +17,11 @@ path. The ontology uses hash IRIs (``{base}ontology#Fiche``): ``/ontology`` answ
 HTML or Turtle.
 
 **Negotiation policy.** No ``Accept`` header, ``*/*`` or anything a browser sends gives HTML.
-An ``Accept`` header naming only types we cannot give gets ``406 Not Acceptable`` with the list
-of types we can. Unknown IRIs get ``404``. Only ``GET`` and ``HEAD`` are served (``405``
-otherwise, ``204`` for ``OPTIONS``).
+Where there is RDF to give (``/doc/…``, ``/graph/…``, ``/ontology``, VoID, the examples), an
+``Accept`` header naming only types we cannot give gets ``406 Not Acceptable`` with the list of
+types we can; pages that exist only as HTML (``/fiches``, ``/dumps/``) ignore ``Accept``, and the
+home page sends RDF clients to VoID (303). Unknown IRIs get ``404``. Only ``GET`` and ``HEAD``
+are served (``405`` otherwise, ``204`` for ``OPTIONS``).
 
 >>> negotiate("text/turtle;q=0.9, application/ld+json", RDF_AND_HTML)
 'application/ld+json'
