@@ -119,10 +119,17 @@ def test_browsers_and_clients_without_preference_get_html(http, accept):
     assert "Accept" in resp.headers["vary"]
 
 
-def test_unacceptable_types_get_406_listing_what_there_is(http):
-    resp = http.get(f"/doc/{SEED}", headers={"Accept": "image/png"})
+@pytest.mark.parametrize("path", [f"/doc/{SEED}", f"/graph/{SEED}", "/ontology", "/.well-known/void",
+                                  "/.well-known/sparql-examples"])
+def test_unacceptable_types_get_406_listing_what_there_is(http, path):
+    resp = http.get(path, headers={"Accept": "image/png"})
     assert resp.status_code == 406
-    assert "text/turtle" in resp.text and "application/ld+json" in resp.text
+    assert "text/turtle" in resp.text and "text/html" in resp.text
+
+
+def test_html_only_pages_ignore_accept(http):
+    resp = http.get("/fiches", headers={"Accept": "image/png"})
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/html")
 
 
 @pytest.mark.parametrize("accept,fmt", [("text/turtle", "turtle"), ("application/n-triples", "nt"),
