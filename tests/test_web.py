@@ -456,6 +456,20 @@ def test_every_page_is_valid_html_and_no_internal_link_is_broken(http, site):
     assert len(seen) > 100  # fiches, Kamerstukken, dossiers, treaty, competences, sectors, …
 
 
+def test_kgbuild_serve_command_serves_the_site_of_its_store(store_dir):
+    """`kgbuild serve --store DIR` (a child process) tells web.py its store: dumps and pages work."""
+    proc, endpoint = serve.spawn(store_dir, "--workers", "1")
+    try:
+        root = endpoint.rsplit("/sparql", 1)[0]
+        assert httpx.get(root + "/dumps/dump.nq.gz.sha256").text.split()[0] == \
+            hashlib.sha256((store_dir / "dump.nq.gz").read_bytes()).hexdigest()
+        resp = httpx.get(root + f"/id/{SEED}", follow_redirects=True)
+        assert resp.status_code == 200 and "Mededeling Apply AI-strategie" in resp.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 # --- the handler itself ---------------------------------------------------------------------------------
 
 
