@@ -176,12 +176,14 @@ def save(graph: Store, build: Path) -> int:
     >>> save(g, Path(tempfile.mkdtemp()))
     1
     """
-    data = graph.dump(format=RdfFormat.N_QUADS)
-    with gzip.open(build / DUMP, "wb", compresslevel=3) as out:
-        out.write(data)
+    plain = build / "dump.nq"  # through a file: the dump is never all in memory
+    graph.dump(str(plain), format=RdfFormat.N_QUADS)
     store = Store(str(build / DATABASE))
-    store.bulk_load(data, format=RdfFormat.N_QUADS, lenient=True)  # our own valid output
+    store.bulk_load(path=str(plain), format=RdfFormat.N_QUADS, lenient=True)  # our own output
     store.flush()
     size = len(store)
     del store  # closes the database
+    with open(plain, "rb") as src, gzip.open(build / DUMP, "wb", compresslevel=3) as out:
+        shutil.copyfileobj(src, out, 1 << 20)
+    plain.unlink()
     return size
