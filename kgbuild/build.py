@@ -72,7 +72,8 @@ class BuildReport:
     kgbuild_version: str = __version__
     started: str = ""
     finished: str = ""
-    sources: dict[str, dict] = field(default_factory=dict)  # path -> sha256, bytes, fiche, status
+    # path as given -> sha256, bytes, status (parsed|duplicate|failed), fiche key, resolved path
+    sources: dict[str, dict] = field(default_factory=dict)
     fiches: list[dict] = field(default_factory=list)  # key, iri, graph, sources, chosen, warnings
     failures: list[dict] = field(default_factory=list)  # source, reason
     counts: dict[str, int] = field(default_factory=dict)
@@ -334,7 +335,8 @@ def _parse(paths: list[Path], report: BuildReport, *, jobs: int, log: Callable[[
     with _progress(len(paths), "parsing", progress) as bar:
         for path, sha, size, record, failure in parse_all(paths, jobs=jobs, progress=bar):
             _check_interrupted()
-            entry = {"sha256": sha, "bytes": size, "status": "parsed"}
+            entry = {"sha256": sha, "bytes": size, "status": "parsed",
+                     "resolved": str(Path(path).resolve())}
             report.sources[str(path)] = entry
             if record is not None:
                 try:
