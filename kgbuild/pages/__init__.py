@@ -1,0 +1,982 @@
+"""The HTML pages of the site: server-rendered, no JavaScript, readable on a phone.
+
+``kgbuild/web.py`` routes a request, negotiates and reads the store; the functions here turn
+what it read into HTML. Each page is one HTML5 document with a viewport meta tag, the site's
+navigation and one small inline stylesheet (system fonts, a single column that narrows on a
+phone, dark mode). Fiche pages quote, for each link, the footnote or paragraph that states it.
+
+>>> print(where_stated("section:competence:0"))
+Bevoegdheid, paragraph 1
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from typing import Any, Callable, Iterable
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad
+
+from ..errors import KgbuildError
+from ..web import (  # noqa: F401 - web.py imports this module last, so these exist
+    LICENCE,
+    SKOS,
+    CDM,
+    CELEX,
+    DCT,
+    DUMP_NAME,
+    FicheInfo,
+    HTML,
+    JSONLD,
+    NotFound,
+    OWL,
+    PAGE_SIZE,
+    RDF,
+    RDFS,
+    RDF_TYPES,
+    Request,
+    Response,
+    TRIG,
+    TURTLE,
+    XSD,
+    _cached,
+    _display_iri,
+    _home_facts,
+    _natural,
+    _prefixed,
+    dump_info,
+    eurlex_url,
+    fiche_index,
+    fiches_linking_to,
+    iri,
+    kamerstuk_key,
+    label_of,
+    local_path,
+    negotiate,
+    newest_first,
+    official_publication,
+    own_triples,
+    page_of,
+    short_name,
+    source_files,
+)
+
+
+# --- the page shell -------------------------------------------------------------------------
+
+
+def esc(text: Any) -> str:
+    """HTML-escape text.
+
+    >>> esc('<a href="x">')
+    '&lt;a href=&quot;x&quot;&gt;'
+    """
+    return html.escape(str(text), quote=True)
+
+
+CSS = """
+:root{color-scheme:light dark;--fg:#1b1b1b;--bg:#fff;--muted:#5b5b5b;--line:#d9d9d9;--accent:#0b57a4;--tag:#eef3f9}
+@media (prefers-color-scheme:dark){:root{--fg:#e8e8e8;--bg:#151515;--muted:#a8a8a8;--line:#3a3a3a;--accent:#7db4f0;--tag:#23303d}}
+*{box-sizing:border-box}
+body{margin:0;overflow-wrap:anywhere;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
+header{border-bottom:1px solid var(--line)}
+nav{max-width:60rem;margin:0 auto;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem}
+nav a:first-child{font-weight:600;margin-right:auto}
+main{max-width:60rem;margin:0 auto;padding:1rem}
+footer{max-width:60rem;margin:2rem auto;padding:1rem;color:var(--muted);font-size:.9rem;border-top:1px solid var(--line)}
+a{color:var(--accent)}
+h1{font-size:1.6rem;line-height:1.25;margin:.5rem 0 .75rem}
+h2{font-size:1.2rem;margin:1.75rem 0 .5rem;border-bottom:1px solid var(--line);padding-bottom:.2rem}
+.iri,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85em;overflow-wrap:anywhere}
+.muted,.kind{color:var(--muted)}
+.kind{font-size:.9rem;text-transform:uppercase;letter-spacing:.04em;margin:0}
+.tag{display:inline-block;font-size:.75rem;padding:0 .4rem;border-radius:.6rem;background:var(--tag);color:var(--muted);vertical-align:middle;white-space:nowrap}
+dl.facts{display:grid;grid-template-columns:minmax(8rem,14rem) 1fr;gap:.35rem 1rem;margin:0}
+dl.facts dt{color:var(--muted)}
+dl.facts dd{margin:0;min-width:0}
+ul.values{margin:0;padding-left:1.1rem}
+ul.plain{list-style:none;padding:0;margin:0}
+ul.plain>li{padding:.45rem 0;border-bottom:1px solid var(--line)}
+blockquote{margin:.25rem 0 .25rem 0;padding:.1rem .7rem;border-left:3px solid var(--line);color:var(--muted);font-size:.92rem}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
+.scroll{overflow-x:auto}
+.verdicts{display:flex;flex-wrap:wrap;gap:.5rem;margin:.5rem 0}
+.verdict{border:1px solid var(--line);border-radius:.4rem;padding:.35rem .6rem}
+.verdict b{display:block;font-size:.8rem;color:var(--muted);font-weight:500}
+mark{background:#fff3b0;color:inherit;padding:0 .1em}
+@media (prefers-color-scheme:dark){mark{background:#5a4a00}}
+.pager{display:flex;gap:1rem;margin:1rem 0}
+pre{overflow-x:auto;background:var(--tag);padding:.6rem;border-radius:.3rem;font-size:.85rem}
+@media (max-width:40rem){dl.facts{grid-template-columns:1fr;gap:0}dl.facts dt{font-size:.85rem}dl.facts dd{margin-bottom:.6rem}h1{font-size:1.35rem}nav{gap:.3rem .9rem}}
+"""
+
+
+def page(title: str, body: str, *, alternates: Iterable[tuple[str, str]] = (),
+         lang: str = "en") -> bytes:
+    """A complete HTML5 page: viewport meta, the site's navigation and inline CSS.
+
+    >>> b"<meta name=\\"viewport\\"" in page("T", "<p>x</p>")
+    True
+    """
+    links = "".join(f'<link rel="alternate" type="{esc(t)}" href="{esc(h)}">' for t, h in alternates)
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)} · BNC-fiches</title>{links}<style>{CSS}</style></head><body>"
+        '<header><nav><a href="/">BNC-fiches</a><a href="/sparql">Query</a>'
+        '<a href="/ontology">Ontology</a><a href="/.well-known/void">VoID</a>'
+        '<a href="/dumps/">Dumps</a></nav></header>'
+        f"<main>{body}</main>"
+        '<footer>The knowledge graph of Dutch BNC-fiches (Kamerstukken in dossier 22 112). '
+        'Data: <a href="/dumps/">dumps</a> · <a href="/sparql">SPARQL endpoint</a> · '
+        '<a href="/.well-known/void">VoID</a> · <a href="/.well-known/sparql-examples">example '
+        'queries</a>.</footer></body></html>\n'
+    ).encode("utf-8")
+
+
+def html_response(body: bytes, status: int = 200, *, vary: bool = True) -> Response:
+    headers = {"Content-Type": "text/html; charset=utf-8"}
+    if vary:
+        headers["Vary"] = "Accept"
+    return status, headers, body
+
+
+def not_found(req: Request) -> Response:
+    """404: a page for browsers, a line of text for clients that ask for text."""
+    body = page("Not found", f"<h1>Not found</h1><p>Nothing is known here: <code>{esc(req.path)}"
+                "</code>.</p><p>Start from the <a href=\"/\">home page</a> or ask the "
+                "<a href=\"/sparql\">SPARQL endpoint</a>.</p>")
+    if negotiate(req.accept, [HTML, "text/plain"]) == "text/plain":
+        return 404, {"Content-Type": "text/plain; charset=utf-8"}, f"Not found: {req.path}\n".encode()
+    return html_response(body, 404)
+
+
+# --- terms and statements -------------------------------------------------------------------
+
+
+def link(req: Request, iri_: str, text: str | None = None) -> str:
+    """An ``<a>`` to the page describing ``iri_`` here, or to the IRI itself elsewhere."""
+    href = local_path(iri_, req.base) or eurlex_url(iri_) or iri_
+    return f'<a href="{esc(href)}">{esc(text or short_name(iri_))}</a>'
+
+
+def render_term(req: Request, term: Any, labels: dict[str, str]) -> str:
+    """A value for HTML: a link with its label, or a literal (with its language)."""
+    if isinstance(term, NamedNode):
+        text = labels.get(term.value)
+        return link(req, term.value, text or _display_iri(term.value, req.base))
+    if isinstance(term, Literal):
+        lang = getattr(term, "language", None)
+        value = esc(term.value)
+        if term.datatype and term.datatype.value == XSD + "anyURI":
+            return f'<a href="{value}">{value}</a>'
+        if "\n" in term.value or len(term.value) > 300:
+            value = "<br>".join(esc(p) for p in term.value.splitlines())
+        return f'<span lang="{esc(lang)}">{value}</span>' if lang else value
+    return f"<span class=\"muted\">{esc(term)}</span>"
+
+
+def _format_links(path: str) -> str:
+    names = [(".ttl", "Turtle"), (".jsonld", "JSON-LD"), (".trig", "TriG"), (".nq", "N-Quads"),
+             (".nt", "N-Triples")]
+    return " · ".join(f'<a href="{esc(path + ext)}">{name}</a>' for ext, name in names)
+
+
+def _alternates(path: str) -> list[tuple[str, str]]:
+    return [(TURTLE, path + ".ttl"), (JSONLD, path + ".jsonld"), (TRIG, path + ".trig")]
+
+
+def facts_table(req: Request, rows: list[tuple[Any, Any, bool]], labels: dict[str, str]) -> str:
+    """A definition list of (predicate, value, inferred) rows, grouped by predicate; two
+    predicates with the same label (``bnc:hasPart``, ``dcterms:hasPart``) show their names."""
+    if not rows:
+        return ""
+    grouped: dict[str, list[tuple[Any, bool]]] = {}
+    for p, o, inferred in rows:
+        grouped.setdefault(p.value, []).append((o, inferred))
+    # An inferred group repeating another (dcterms:hasPart beside bnc:hasPart) is only named.
+    def rank(p: str) -> tuple[bool, bool, str]:  # keep asserted, then the ontology's own terms
+        return (all(inf for _, inf in grouped[p]), not p.startswith(req.ontology), p)
+
+    repeats = [p for p, values in grouped.items() if all(inf for _, inf in values) and any(
+        q != p and rank(q) < rank(p) and {o for o, _ in values} <= {o for o, _ in grouped[q]}
+        for q in grouped)]
+    for p in repeats:
+        del grouped[p]
+    names = {p: labels.get(p) or short_name(p) for p in grouped}
+    clashes = {n for n in names.values() if list(names.values()).count(n) > 1}
+    names = {p: f"{n} ({_prefixed(req, p)})" if n in clashes else n for p, n in names.items()}
+    parts = ['<dl class="facts">']
+    for p, values in sorted(grouped.items(), key=lambda kv: names[kv[0]].lower()):
+        items = []
+        for o, inferred in sorted(dict.fromkeys(values), key=lambda v: _natural(labels.get(iri(v[0])) or str(v[0]))):
+            tag = ' <span class="tag">inferred</span>' if inferred else ""
+            items.append(render_term(req, o, labels) + tag)
+        value = items[0] if len(items) == 1 else \
+            '<ul class="values">' + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+        parts.append(f"<dt>{link(req, p, names[p])}</dt><dd>{value}</dd>")
+    parts.append("</dl>")
+    if repeats:
+        parts.append('<p class="muted">Also inferred through broader properties: '
+                     + ", ".join(link(req, p, _prefixed(req, p)) for p in sorted(repeats)) + ".</p>")
+    return "".join(parts)
+
+
+def heading(req: Request, subject: str, kind: str, title: str, path: str) -> str:
+    return (f'<p class="kind">{esc(kind)}</p><h1>{esc(title)}</h1>'
+            f'<p class="iri muted">{esc(subject)}</p>'
+            f'<p class="muted">This description as {_format_links(path)}</p>')
+
+
+def _kind_of(req: Request, triples: list[tuple[Any, Any, bool]], labels: dict[str, str]) -> str:
+    for p, o, inferred in triples:
+        if p.value == RDF + "type" and not inferred and isinstance(o, NamedNode):
+            return labels.get(o.value) or short_name(o.value)
+    return "Resource"
+
+
+def resource_page(req: Request, subject: str, rest: str) -> bytes:
+    """Any resource: its statements (inferred ones marked) and the fiches that link to it."""
+    triples = own_triples(req, subject, fiches=False)
+    labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
+    title = labels.get(subject) or short_name(subject)
+    body = heading(req, subject, _kind_of(req, triples, labels), title, "/doc/" + rest)
+    body += "<h2>Statements</h2>" + facts_table(req, triples, labels)
+    body += fiche_list_section(req, fiches_linking_to(req, subject), "/doc/" + rest)
+    body += incoming_section(req, subject, labels, shown=[iri(o) for _, o, _ in triples])
+    return page(title, body, alternates=_alternates("/doc/" + rest))
+
+
+INCOMING = ("bnc:partOf", "skos:broader", "bnc:grantsCompetence")
+
+
+def incoming_section(req: Request, subject: str, labels: dict[str, str], limit: int = 200,
+                     shown: Iterable[str] = ()) -> str:
+    """What points here besides fiches: parts of a treaty provision, narrower competence
+    areas, the treaty provisions that grant a competence — unless ``shown`` already."""
+    rows = req.select(
+        f"SELECT DISTINCT ?s ?p WHERE {{ VALUES ?p {{ {' '.join(INCOMING)} }} ?s ?p <{subject}> "
+        f"FILTER(isIRI(?s)) }} LIMIT {limit + 1}")
+    more = len(rows) > limit
+    shown = set(shown)
+    rows = sorted((r for r in rows[:limit] if r["s"].value not in shown),
+                  key=lambda r: (r["p"].value, _natural(r["s"].value)))
+    if not rows:
+        return ""
+    names = label_of(req, [r["s"].value for r in rows] + [r["p"].value for r in rows])
+    items = "".join(
+        f"<li>{link(req, r['s'].value, names.get(r['s'].value) or _display_iri(r['s'].value, req.base))}"
+        f' <span class="muted">({esc(names.get(r["p"].value) or short_name(r["p"].value))})</span></li>'
+        for r in rows)
+    note = f'<p class="muted">The first {limit} are shown; ask the SPARQL endpoint for all.</p>' if more else ""
+    return f'<h2>Linked from</h2><ul class="values">{items}</ul>{note}'
+
+
+# --- lists of fiches ------------------------------------------------------------------------
+
+
+def fiche_items(req: Request, fiches: list[str], extra: dict[str, str] | None = None) -> str:
+    """A list of fiches: title (linked), date sent, own Kamerstuk; ``extra`` HTML per fiche."""
+    index = fiche_index(req)
+    out = ['<ul class="plain fiches">']
+    for f in fiches:
+        info = index.get(f, FicheInfo())
+        meta = [esc(info.date)] if info.date else []
+        if info.kamerstuk:
+            meta.append(esc(_display_iri(info.kamerstuk, req.base)))
+        meta_html = f'<br><span class="muted">{" · ".join(meta)}</span>' if meta else ""
+        out.append(f'<li lang="nl">{link(req, f, info.title or short_name(f))}{meta_html}'
+                   f'{(extra or {}).get(f, "")}</li>')
+    out.append("</ul>")
+    return "".join(out)
+
+
+def pager(path: str, page_no: int, total: int, page_size: int = PAGE_SIZE) -> str:
+    """Links to the newer and older pages of a list.
+
+    >>> pager("/fiches", 2, 120)
+    '<nav class="pager" aria-label="pages"><a rel="prev" href="/fiches?page=1">← newer</a><span>page 2 of 3</span><a rel="next" href="/fiches?page=3">older →</a></nav>'
+    """
+    pages = max(1, math.ceil(total / page_size))
+    if pages == 1:
+        return ""
+    parts = []
+    if page_no > 1:
+        parts.append(f'<a rel="prev" href="{esc(path)}?page={page_no - 1}">← newer</a>')
+    parts.append(f"<span>page {page_no} of {pages}</span>")
+    if page_no < pages:
+        parts.append(f'<a rel="next" href="{esc(path)}?page={page_no + 1}">older →</a>')
+    return f'<nav class="pager" aria-label="pages">{"".join(parts)}</nav>'
+
+
+def fiche_list_section(req: Request, fiches: list[str], path: str, *, heading_text: str = "Fiches",
+                       extra: dict[str, str] | Callable[[list[str]], dict[str, str]] | None = None) -> str:
+    """A paginated list of fiches (already newest first) under a heading with their number."""
+    if not fiches:
+        return ""
+    page_no, chunk = page_of(req, fiches)
+    total = len(fiches)
+    first = (page_no - 1) * PAGE_SIZE + 1
+    if callable(extra):
+        extra = extra(chunk)
+    return (f"<h2>{esc(heading_text)} <span class=\"muted\">({total})</span></h2>"
+            f'<p class="muted">Newest first; {first}–{first + len(chunk) - 1} of {total}.</p>'
+            + fiche_items(req, chunk, extra) + pager(path, page_no, total))
+
+
+def fiches_page(req: Request) -> Response:
+    """``/fiches``: every fiche, newest first, paginated."""
+    body = "<h1>All fiches</h1>" + fiche_list_section(req, list(fiche_index(req)), "/fiches")
+    return html_response(page("All fiches", body), vary=False)
+
+
+# --- the fiche page -------------------------------------------------------------------------
+
+
+SECTION_NAMES = {
+    "essence": "Essentie voorstel", "dutch_policy": "Essentie Nederlands beleid",
+    "assessment": "Beoordeling + inzet", "balance_of_forces": "Krachtenveld",
+    "competence": "Bevoegdheid", "subsidiarity": "Subsidiariteit",
+    "proportionality": "Proportionaliteit", "financial_consequences": "Financiële gevolgen",
+}
+
+
+def where_stated(location: str) -> str:
+    """A citation's place in words (paragraph indexes count from 0 in the data, from 1 here).
+
+    >>> where_stated("footnote:2"), where_stated("section:competence:0")
+    ('footnote 2', 'Bevoegdheid, paragraph 1')
+    >>> where_stated("field:legal_basis"), where_stated("body:4")
+    ('field legal basis', 'body text, paragraph 5')
+    """
+    kind, _, rest = location.partition(":")
+    if kind == "footnote":
+        return f"footnote {rest}"
+    if kind == "section":
+        key, _, number = rest.partition(":")
+        name = SECTION_NAMES.get(key, key.replace("_", " "))
+        return f"{name}, paragraph {int(number) + 1}" if number.isdigit() else name
+    if kind == "body" and rest.isdigit():
+        return f"body text, paragraph {int(rest) + 1}"
+    if kind == "field":
+        return f"field {rest.replace('_', ' ')}"
+    return location
+
+
+def evidence(citations: list[tuple[str, str]], cited: str = "") -> str:
+    """The footnotes and paragraphs that state a link to ``cited``, as quotes. A long one shows
+    the words around the citation and folds open to the whole text.
+
+    >>> print(evidence([("footnote:2", "Kamerstuk 26 643, nr. 640")]))
+    <blockquote lang="nl"><b lang="en">footnote 2:</b> Kamerstuk 26 643, nr. 640</blockquote>
+    """
+    out = []
+    for location, text in sorted(set(citations), key=lambda c: _location_order(c[0])):
+        place = f'<b lang="en">{esc(where_stated(location)) if location else "stated"}:</b>'
+        if len(text) > 320:
+            out.append(f'<blockquote lang="nl"><details><summary>{place} {_mark(snippet(text, cited), cited)}'
+                       f"</summary>{_mark(text, cited)}</details></blockquote>")
+        else:
+            out.append(f'<blockquote lang="nl">{place} {_mark(text, cited)}</blockquote>')
+    return "".join(out)
+
+
+def _mark(text: str, cited: str) -> str:
+    """HTML of ``text`` with the first words naming ``cited`` in ``<mark>``.
+
+    >>> _mark("zie Kamerstuk 26 643, nr. 640.", "https://w3id.org/bnc-fiches/id/kamerstuk/26643-640")
+    'zie Kamerstuk 26 643, <mark>nr. 640</mark>.'
+    """
+    found = _find(text, cited)
+    if not found:
+        return esc(text)
+    at, end = found
+    return f"{esc(text[:at])}<mark>{esc(text[at:end])}</mark>{esc(text[end:])}"
+
+
+def _find(text: str, cited: str) -> tuple[int, int] | None:
+    """Where ``text`` first names ``cited`` (a whole number: ``nr. 64`` is not ``nr. 640``)."""
+    hits = [m.span() for n in _needles(cited)
+            for m in [re.search(re.escape(n) + r"(?![\d/])", text, re.IGNORECASE)] if m]
+    return min(hits) if hits else None
+
+
+def _needles(cited: str) -> list[str]:
+    """Words that name ``cited`` in a fiche's Dutch text."""
+    key = kamerstuk_key(cited)
+    if key:
+        return [f"nr. {key[1]}"]
+    match = re.search(r"/id/treaty/(?:tfeu|teu)/art-(\w+)", cited)
+    if match:
+        return [f"artikel {match.group(1)}", f"art. {match.group(1)}", f"article {match.group(1)}"]
+    match = re.search(r"/celex/3(\d{4})[A-Z](\d{4})$", cited)
+    if match:
+        return [f"{match.group(1)}/{int(match.group(2))}", f"{int(match.group(2))}/{match.group(1)}"]
+    return []
+
+
+def snippet(text: str, cited: str = "", width: int = 220) -> str:
+    """About ``width`` characters of ``text`` around where it names ``cited``.
+
+    >>> snippet("a " * 200 + "Kamerstuk 26 643, nr. 640; " + "b " * 200,
+    ...         "https://w3id.org/bnc-fiches/id/kamerstuk/26643-640", 40)
+    '… Kamerstuk 26 643, nr. 640; b b b b b …'
+    """
+    found = _find(text, cited)
+    at = found[0] if found else 0
+    start = max(0, at - width // 2)
+    end = min(len(text), start + width)
+    start = max(0, min(start, end - width))
+    if start > 0:
+        start = text.find(" ", start) + 1 or start
+    if end < len(text):
+        end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > start else end
+    return ("… " if start > 0 else "") + text[start:end].strip() + (" …" if end < len(text) else "")
+
+
+def _location_order(location: str) -> tuple:
+    parts = location.split(":")
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
+
+
+class Facts:
+    """A resource's statements by predicate, for pages that place each one."""
+
+    def __init__(self, triples: list[tuple[Any, Any, bool]]):
+        self.triples = triples
+        self.by_predicate: dict[str, list[tuple[Any, bool]]] = {}
+        for p, o, inferred in triples:
+            self.by_predicate.setdefault(p.value, []).append((o, inferred))
+
+    def all(self, predicate: str) -> list[tuple[Any, bool]]:
+        return self.by_predicate.get(predicate, [])
+
+    def first(self, predicate: str) -> Any:
+        values = self.all(predicate)
+        return values[0][0] if values else None
+
+    def iris(self) -> list[str]:
+        return [iri(o) for _, o, _ in self.triples] + [p.value for p, _, _ in self.triples]
+
+
+def fiche_page(req: Request, subject: str, rest: str) -> bytes:
+    """A fiche: dates, Commission documents, verdicts, treaty articles, competences, what it
+    cites with the footnote or paragraph that states each link, and where it comes from."""
+    B = req.ontology + "#"
+    facts = Facts(own_triples(req, subject))
+    cites = _citations(req, subject)
+    docs = req.select(
+        f"SELECT DISTINCT ?d ?p ?o WHERE {{ GRAPH ?g {{ <{subject}> bnc:assesses|bnc:impactAssessment ?d . "
+        f"?d ?p ?o }} FILTER(?p IN (bnc:comNumber, cdm:resource_legal_id_celex, dcterms:title, dcterms:identifier)) }}")
+    provenance = req.select(
+        f"SELECT ?g ?path ?sum ?time WHERE {{ ?g bnc:describes <{subject}> . "
+        f"OPTIONAL {{ ?g bnc:sourceFile ?sf . OPTIONAL {{ ?sf bnc:sourcePath ?path }} "
+        f"OPTIONAL {{ ?sf bnc:checksum ?sum }} }} OPTIONAL {{ ?g prov:generatedAtTime ?time }} }}")
+    labels = label_of(req, [subject] + facts.iris() + [iri(r["d"]) for r in docs])
+    title = str(facts.first(DCT + "title").value) if facts.first(DCT + "title") else short_name(subject)
+    path = "/doc/" + rest
+
+    def values(pred: str, *, with_evidence: bool = False, extra=None) -> str:
+        items = []
+        for o, inferred in sorted(dict.fromkeys(facts.all(pred)), key=lambda v: _natural(labels.get(iri(v[0])) or str(v[0]))):
+            text = render_term(req, o, labels)
+            if extra:
+                text += extra(o)
+            if inferred:
+                text += ' <span class="tag">inferred</span>'
+            if with_evidence and iri(o) in cites:
+                text += evidence(cites[iri(o)], iri(o))
+            items.append(f"<li>{text}</li>")
+        return f'<ul class="plain">{"".join(items)}</ul>' if items else '<p class="muted">None stated.</p>'
+
+    def inline(pred: str) -> str:
+        vals = dict.fromkeys(facts.all(pred))
+        return ", ".join(render_term(req, o, labels) + (' <span class="tag">inferred</span>' if inf else "")
+                         for o, inf in vals) or '<span class="muted">not stated</span>'
+
+    def official(o: Any) -> str:
+        key = kamerstuk_key(iri(o))
+        return f' · <a href="{esc(official_publication(*key))}">official publication</a>' if key else ""
+
+    own = facts.first(B + "kamerstuk")
+    own_key = kamerstuk_key(iri(own)) if own is not None else None
+    dl = [("Sent to parliament", inline(DCT + "issued")),
+          ("Commission document received", inline(B + "dateReceived")),
+          ("Kamerstuk", inline(B + "kamerstuk") + (official(own) if own_key else "")),
+          ("TK document number", inline(B + "tkDocumentNumber")),
+          ("Zaak", inline(B + "zaakNumber")),
+          ("Signed by", inline(B + "signatory")),
+          ("Council formation", inline(B + "councilFormation")),
+          ("Responsible ministry", inline(B + "responsibleMinistry")),
+          ("Sectors", inline(B + "inSector"))]
+    body = [f'<p class="kind">BNC-fiche</p><h1 lang="nl">{esc(title)}</h1>',
+            f'<p class="iri muted">{esc(subject)}</p>',
+            '<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in dl) + "</dl>"]
+
+    # Commission documents
+    by_doc: dict[str, dict[str, list[str]]] = {}
+    for r in docs:
+        by_doc.setdefault(r["d"].value, {}).setdefault(r["p"].value, []).append(str(r["o"].value))
+    items = []
+    for d in [iri(o) for o, _ in facts.all(B + "assesses")] + [iri(o) for o, _ in facts.all(B + "impactAssessment")]:
+        info = by_doc.get(d, {})
+        names = info.get(B + "comNumber") or info.get(DCT + "identifier") or []
+        celex = info.get(CDM + "resource_legal_id_celex") or ([d[len(CELEX):]] if d.startswith(CELEX) else [])
+        head = " / ".join(names) or labels.get(d) or _display_iri(d, req.base)
+        parts = [f"<b>{esc(head)}</b>"]
+        for t in info.get(DCT + "title", []):
+            parts.append(f'<br><span lang="en">{esc(t)}</span>')
+        for c in celex:
+            parts.append(f'<br>CELEX {esc(c)} · <a href="{esc(eurlex_url(CELEX + c))}">EUR-Lex</a>')
+        if not celex and eurlex_url(d):
+            parts.append(f' · <a href="{esc(eurlex_url(d))}">EUR-Lex</a>')
+        if d in [iri(o) for o, _ in facts.all(B + "impactAssessment")]:
+            parts.append(' <span class="tag">impact assessment</span>')
+        items.append("<li>" + "".join(parts) + "</li>")
+    body.append("<h2>Commission documents</h2>" + (f'<ul class="plain">{"".join(dict.fromkeys(items))}</ul>'
+                                                   if items else '<p class="muted">None stated.</p>'))
+
+    # Verdicts
+    verdicts = [("Competence", B + "competenceVerdict"), ("Subsidiarity", B + "subsidiarityVerdict"),
+                ("Proportionality", B + "proportionalityVerdict")]
+    boxes = "".join(f'<div class="verdict"><b>{name}</b>{inline(pred)}</div>' for name, pred in verdicts)
+    body.append(f'<h2>Verdicts</h2><div class="verdicts">{boxes}</div>')
+
+    body.append("<h2>Legal basis</h2>" + values(B + "legalBasis", with_evidence=True))
+    treaty_only = [(o, i) for o, i in facts.all(B + "citesTreatyProvision")
+                   if (o, False) not in facts.all(B + "legalBasis")]
+    facts.by_predicate["treaty-only"] = treaty_only
+    body.append("<h2>Treaty articles cited</h2>" + values("treaty-only", with_evidence=True))
+    body.append("<h2>Competence categories</h2>"
+                '<p class="muted">Inferred from the treaty articles the fiche cites.</p>'
+                + values(B + "underCompetence"))
+    body.append("<h2>Kamerstukken cited</h2>" + values(B + "citesKamerstuk", with_evidence=True, extra=official))
+    body.append("<h2>EU acts cited</h2>" + values(B + "citesEUAct", with_evidence=True))
+    if facts.all(B + "sentWith"):
+        body.append("<h2>Sent together with</h2>" + values(B + "sentWith"))
+
+    # Sources
+    src = []
+    if own_key:
+        src.append(f'<li>Official publication: <a href="{esc(official_publication(*own_key))}">'
+                   f"kst-{esc(own_key[0])}-{esc(own_key[1])}</a></li>")
+    for r in provenance:
+        if r.get("path") is not None:
+            p = str(r["path"].value)
+            digest = str(r["sum"].value).removeprefix("sha256:") if r.get("sum") is not None else ""
+            if p.startswith(("http://", "https://")):
+                shown = f'<a href="{esc(p)}">{esc(p)}</a>'
+            elif digest in source_files(req):
+                shown = f'<a href="/sources/{esc(digest)}"><code>{esc(p)}</code></a>'
+            else:
+                shown = f"<code>{esc(p)}</code>"
+            checksum = f' <span class="muted iri">(sha256:{esc(digest)})</span>' if digest else ""
+            src.append(f"<li>Source file: {shown}{checksum}</li>")
+        src.append(f"<li>Named graph: {link(req, r['g'].value, _display_iri(r['g'].value, req.base))}"
+                   + (f' <span class="muted">built {esc(r["time"].value)}</span>' if r.get("time") is not None else "")
+                   + "</li>")
+    src.append(f"<li>This description as {_format_links(path)}</li>")
+    body.append(f'<h2>Sources</h2><ul class="values">{"".join(dict.fromkeys(src))}</ul>')
+    body.append("<details><summary>All statements about this fiche</summary>"
+                + facts_table(req, facts.triples, labels) + "</details>")
+    return page(title, "".join(body), alternates=_alternates(path))
+
+
+def _citations(req: Request, subject: str) -> dict[str, list[tuple[str, str]]]:
+    """For each resource the fiche cites: (location, text) of the mentions that state it."""
+    rows = req.select(
+        f"SELECT ?res ?loc ?text WHERE {{ <{subject}> bnc:hasCitation ?c . ?c bnc:citedResource ?res . "
+        f"OPTIONAL {{ ?c bnc:location ?loc }} OPTIONAL {{ ?c prov:value ?text }} }}")
+    out: dict[str, list[tuple[str, str]]] = {}
+    for r in rows:
+        loc = str(r["loc"].value) if r.get("loc") is not None else ""
+        text = str(r["text"].value) if r.get("text") is not None else ""
+        out.setdefault(iri(r["res"]), []).append((loc, text))
+    return out
+
+
+# --- Kamerstuk, dossier and the other hubs --------------------------------------------------
+
+
+def kamerstuk_page(req: Request, subject: str, rest: str) -> bytes:
+    """A Kamerstuk: its official publication and every fiche that cites it, with the words."""
+    triples = own_triples(req, subject, fiches=False)
+    labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
+    key = kamerstuk_key(subject)
+    title = labels.get(subject) or _display_iri(subject, req.base)
+    path = "/doc/" + rest
+    body = [heading(req, subject, "Kamerstuk", title, path)]
+    if key:
+        body.append(f'<p>Official publication: <a href="{esc(official_publication(*key))}">'
+                    f"kst-{esc(key[0])}-{esc(key[1])}</a> on officielebekendmakingen.nl</p>")
+    own = req.select(f"SELECT ?f ?t WHERE {{ ?f bnc:kamerstuk <{subject}> OPTIONAL {{ ?f dcterms:title ?t }} }}")
+    for r in own:
+        title_f = str(r["t"].value) if r.get("t") is not None else short_name(r["f"].value)
+        body.append(f"<p>This Kamerstuk is the fiche {link(req, r['f'].value, title_f)}.</p>")
+    body.append("<h2>Statements</h2>" + facts_table(req, triples, labels))
+    citing = newest_first(req, (iri(r["f"]) for r in req.select(
+        f"SELECT DISTINCT ?f WHERE {{ ?f bnc:citesKamerstuk <{subject}> }}")))
+
+    def quotes(fiches: list[str]) -> dict[str, str]:
+        values = " ".join(f"<{f}>" for f in fiches)
+        rows = req.select(
+            f"SELECT DISTINCT ?f ?loc ?text WHERE {{ VALUES ?f {{ {values} }} ?f bnc:hasCitation ?c . "
+            f"?c bnc:citedResource <{subject}> . OPTIONAL {{ ?c bnc:location ?loc }} "
+            f"OPTIONAL {{ ?c prov:value ?text }} }}")
+        per_fiche: dict[str, list[tuple[str, str]]] = {}
+        for q in rows:
+            per_fiche.setdefault(q["f"].value, []).append(
+                (str(q["loc"].value) if q.get("loc") is not None else "",
+                 str(q["text"].value) if q.get("text") is not None else ""))
+        return {f: evidence(c, subject) for f, c in per_fiche.items()}
+
+    n = len(citing)
+    body.append(fiche_list_section(req, citing, path, heading_text=f"Cited by {n} fiche{'s' if n != 1 else ''}",
+                                   extra=quotes)
+                or '<h2>Cited by</h2><p class="muted">No fiche cites this Kamerstuk.</p>')
+    return page(title, "".join(body), alternates=_alternates(path))
+
+
+def dossier_page(req: Request, subject: str, rest: str) -> bytes:
+    """A Kamerstuk dossier: its Kamerstukken (paginated), each with its fiche if it is one."""
+    triples = own_triples(req, subject, fiches=False)
+    labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
+    title = labels.get(subject) or _display_iri(subject, req.base).capitalize()
+    path = "/doc/" + rest
+    members = _cached("dossier " + subject, req, lambda: sorted(
+        (iri(r["k"]) for r in req.select(f"SELECT DISTINCT ?k WHERE {{ ?k bnc:inDossier <{subject}> }}")),
+        key=_natural, reverse=True))  # highest number first
+    total = len(members)
+    page_no, chunk = page_of(req, members)
+    values = " ".join(f"<{k}>" for k in chunk)
+    own = {iri(r["k"]): iri(r["f"]) for r in req.select(
+        f"SELECT DISTINCT ?k ?f WHERE {{ VALUES ?k {{ {values} }} ?f bnc:kamerstuk ?k }}")} if chunk else {}
+    cited = {iri(r["k"]): int(r["n"].value) for r in req.select(
+        f"SELECT ?k (COUNT(DISTINCT ?f) AS ?n) WHERE {{ VALUES ?k {{ {values} }} ?f bnc:citesKamerstuk ?k }} "
+        f"GROUP BY ?k")} if chunk else {}
+    index = fiche_index(req)
+    items = []
+    for k in chunk:
+        key = kamerstuk_key(k)
+        line = link(req, k, f"nr. {key[1]}" if key else short_name(k))
+        if k in own:
+            line += " — fiche " + f'<span lang="nl">{link(req, own[k], index.get(own[k], FicheInfo()).title or short_name(own[k]))}</span>'
+        if cited.get(k):
+            line += f' <span class="muted">cited by {cited[k]} fiche{"s" if cited[k] != 1 else ""}</span>'
+        items.append(f"<li>{line}</li>")
+    body = (heading(req, subject, "Kamerstuk dossier", title, path)
+            + "<h2>Statements</h2>" + facts_table(req, triples, labels)
+            + f'<h2>Kamerstukken <span class="muted">({total})</span></h2>'
+            + f'<ul class="plain">{"".join(items)}</ul>' + pager(path, page_no, total))
+    return page(title, body, alternates=_alternates(path))
+
+
+PAGES: dict[str, Callable[[Request, str, str], bytes]] = {
+    "fiche": fiche_page,
+    "kamerstuk": kamerstuk_page,
+    "dossier": dossier_page,
+}
+
+
+def hub_page(kind: str) -> Callable[[Request, str, str], bytes]:
+    """Pages for treaty provisions, competence categories, sectors, ministries, Council
+    formations, verdict values and people: their statements and their fiches, newest first."""
+
+    def render(req: Request, subject: str, rest: str) -> bytes:
+        triples = own_triples(req, subject, fiches=False)
+        labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
+        title = labels.get(subject) or short_name(subject)
+        path = "/doc/" + rest
+        note = {"treaty": "Fiches citing this provision or any of its parts.",
+                "competence": "Fiches under this competence (inferred from the treaty articles "
+                              "they cite, including narrower areas)."}.get(rest.split("/")[0], "")
+        body = heading(req, subject, kind, title, path)
+        body += "<h2>Statements</h2>" + facts_table(req, triples, labels)
+        body += incoming_section(req, subject, labels, shown=[iri(o) for _, o, _ in triples])
+        fiches = fiche_list_section(req, fiches_linking_to(req, subject), path)
+        body += (f'<p class="muted">{esc(note)}</p>' if note and fiches else "") + \
+            (fiches or '<h2>Fiches</h2><p class="muted">No fiche links here.</p>')
+        return page(title, body, alternates=_alternates(path))
+
+    return render
+
+
+PAGES.update({
+    "treaty": hub_page("Treaty provision"),
+    "competence": hub_page("Competence category"),
+    "sector": hub_page("Sector"),
+    "ministry": hub_page("Ministry"),
+    "council-formation": hub_page("Council formation"),
+    "verdict": hub_page("Verdict"),
+    "person": hub_page("Person"),
+})
+
+
+# --- dumps and the home page ----------------------------------------------------------------
+
+
+def dumps_page(req: Request) -> Response:
+    info = dump_info()
+    if info is None:
+        body = "<h1>Dumps</h1><p>No dump is available: the store has not been built here.</p>"
+        return html_response(page("Dumps", body), vary=False)
+    size = f"{info['bytes'] / 1e6:.1f} MB" if info["bytes"] > 1e5 else f"{info['bytes']} bytes"
+    body = (
+        "<h1>Dumps</h1><p>The whole graph — every fiche's named graph, the ontology, the reference "
+        "data and the inferred triples — as one gzip-compressed N-Quads file, written by the build.</p>"
+        '<div class="scroll"><table><thead><tr><th>File</th><th>Size</th><th>Built</th><th>SHA-256</th>'
+        f'</tr></thead><tbody><tr><td><a href="/dumps/{DUMP_NAME}">{DUMP_NAME}</a></td><td>{size}</td>'
+        f'<td>{esc(info["modified"])}</td><td><code>{esc(info["sha256"])}</code> '
+        f'(<a href="/dumps/{DUMP_NAME}.sha256">{DUMP_NAME}.sha256</a>)</td></tr></tbody></table></div>'
+        f"<p>Check a download with <code>sha256sum -c {DUMP_NAME}.sha256</code>. Load it with "
+        f"<code>oxigraph load --location DIR --file {DUMP_NAME}</code>.</p>")
+    return html_response(page("Dumps", body), vary=False)
+
+
+def home(req: Request) -> Response:
+    """What the dataset is, counts, newest fiches, the endpoint, examples, dumps, ontology."""
+    if negotiate(req.accept, [HTML] + RDF_TYPES) not in (HTML, None):
+        return 303, {"Location": "/.well-known/void", "Vary": "Accept"}, b""
+    facts = _cached("home", req, lambda: _home_facts(req))
+    newest = list(fiche_index(req))[:10]
+    try:
+        from ..query import load_catalogue
+        examples = load_catalogue()
+    except (OSError, KgbuildError):
+        examples = []
+    counts = [("fiches", facts["fiches"]), ("Commission documents assessed", facts["documents"]),
+              ("Kamerstukken cited", facts["kamerstukken"]), ("EU acts cited", facts["acts"]),
+              ("treaty provisions cited", facts["provisions"])]
+    if facts["quads"]:
+        counts.append(("quads in the store", facts["quads"]))
+    body = [
+        "<h1>BNC-fiches as linked data</h1>",
+        "<p>Every new European Commission proposal gets a <i>BNC-fiche</i>: the Dutch government's "
+        "first assessment, sent to the Tweede Kamer as a Kamerstuk in dossier 22 112. This site "
+        "serves those fiches as a knowledge graph: what each fiche assesses, its verdicts on "
+        "competence, subsidiarity and proportionality, the treaty articles and competences, and "
+        "the Kamerstukken and EU acts it cites — each with the footnote or paragraph that says so.</p>",
+        '<ul class="values">' + "".join(f"<li><b>{n:,}</b> {esc(what)}</li>" for what, n in counts)
+        + "</ul>",
+        f'<p class="muted">Last build: {esc(facts["built"])}.</p>' if facts["built"] else "",
+        "<h2>Newest fiches</h2>" + fiche_items(req, newest) + '<p><a href="/fiches">All fiches →</a></p>',
+        "<h2>Query</h2><p>SPARQL 1.1 endpoint: <code>" + esc(req.origin) + "/sparql</code> — "
+        '<a href="/sparql">open the query UI</a>. '
+        'Example queries: <a href="/.well-known/sparql-examples">as a list and as RDF</a>.</p>',
+    ]
+    if examples:
+        body.append('<ul class="values">' + "".join(
+            f'<li><a href="/.well-known/sparql-examples#{esc(q.name)}">{esc(q.summary or q.name)}</a></li>'
+            for q in examples) + "</ul>")
+    body.append(
+        "<h2>Data and vocabulary</h2><ul class=\"values\">"
+        '<li><a href="/dumps/">Dumps</a>: the whole graph as gzip-compressed N-Quads, with its checksum</li>'
+        '<li><a href="/ontology">The ontology</a> (<code>bnc:</code>), also as '
+        '<a href="/ontology.ttl">Turtle</a></li>'
+        '<li><a href="/.well-known/void">VoID description</a> of the dataset</li>'
+        "<li>Every IRI answers here: <code>/id/…</code> redirects (303) to its description "
+        "<code>/doc/…</code>, as HTML, Turtle, N-Triples, JSON-LD, TriG or N-Quads.</li></ul>")
+    for title, items in facts["browse"]:
+        if items:
+            body.append(f"<h2>{esc(title)}</h2><ul class=\"values\">" + "".join(
+                f'<li>{link(req, x, name)} <span class="muted">({n})</span></li>' for x, name, n in items)
+                + "</ul>")
+    return html_response(page("Home", "".join(body)))
+
+
+# --- named graphs ---------------------------------------------------------------------------
+
+
+def graph_page(req: Request, graph: str, path: str, n: int) -> bytes:
+    """A named graph: its size, its download links and what the store says about it."""
+    about = req.select(f"SELECT ?p ?o WHERE {{ <{graph}> ?p ?o }}")
+    labels = label_of(req, [iri(r["o"]) for r in about] + [iri(r["p"]) for r in about])
+    body = (f'<p class="kind">Named graph</p><h1>{esc(_display_iri(graph, req.base))}</h1>'
+            f'<p class="iri">{esc(graph)}</p><p>{n} triples. Download: {_format_links(path)}</p>'
+            + facts_table(req, [(r["p"], r["o"], False) for r in about], labels))
+    return page(short_name(graph), body)
+
+
+# --- the ontology ---------------------------------------------------------------------------
+
+
+TERM_SECTIONS = [
+    ("Classes", {OWL + "Class"}),
+    ("Object properties", {OWL + "ObjectProperty"}),
+    ("Datatype properties", {OWL + "DatatypeProperty"}),
+    ("Individuals", {OWL + "NamedIndividual"}),
+]
+
+
+TERM_LINKS = [("Subclass of", RDFS + "subClassOf"), ("Subproperty of", RDFS + "subPropertyOf"),
+              ("Inverse of", OWL + "inverseOf"), ("Domain", RDFS + "domain"), ("Range", RDFS + "range"),
+              ("Type", RDF + "type"), ("Defined by", RDFS + "isDefinedBy")]
+
+
+def _class_expression(req: Request, node: Any, about: dict, term_link: Callable[[Any], str]) -> str:
+    """An RDF list or a restriction in readable form (``bnc:a / bnc:b``)."""
+    items, seen = [], 0
+    while isinstance(node, BlankNode) and seen < 50:
+        pairs = dict(about.get(node, []))
+        if RDF + "first" not in pairs:
+            on = pairs.get(OWL + "onProperty")
+            if on is not None:
+                return "restriction on " + term_link(on)
+            return "(class expression)"
+        items.append(term_link(pairs[RDF + "first"]))
+        node = pairs.get(RDF + "rest")
+        seen += 1
+    return " / ".join(items)
+
+
+def ontology_page(req: Request, rows: list[dict[str, Any]]) -> bytes:
+    """The ontology as documentation: header, then classes, properties, individuals and reused
+    terms, one block per term with an anchor named after it (``/ontology#Fiche``)."""
+    about: dict[Any, list[tuple[str, Any]]] = {}
+    for r in rows:
+        about.setdefault(r["s"], []).append((r["p"].value, r["o"]))
+    onto = about.get(NamedNode(req.ontology), [])
+    ns = req.ontology + "#"
+    labels: dict[str, str] = {}
+    for s, pairs in about.items():
+        if isinstance(s, NamedNode):
+            names = {getattr(o, "language", "") or "": o.value for p, o in pairs if p == RDFS + "label"}
+            if names:
+                labels[s.value] = names.get("en") or names.get("nl") or next(iter(names.values()))
+
+    def texts(pairs, pred) -> str:
+        out = []
+        for p, o in pairs:
+            if p == pred and isinstance(o, Literal):
+                lang = getattr(o, "language", None)
+                attr = f' lang="{esc(lang)}"' if lang else ""
+                tag = f' <span class="tag">{esc(lang)}</span>' if lang else ""
+                out.append(f"<p{attr}>{esc(o.value)}{tag}</p>")
+        return "".join(out)
+
+    def term_link(o) -> str:
+        if isinstance(o, NamedNode):
+            if o.value.startswith(ns):
+                return f'<a href="#{esc(o.value[len(ns):])}">bnc:{esc(o.value[len(ns):])}</a>'
+            return link(req, o.value, _prefixed(req, o.value))
+        if isinstance(o, BlankNode):
+            return _class_expression(req, o, about, term_link)
+        return esc(o.value)
+
+    titles = {getattr(o, "language", None) or "": o.value for p, o in onto
+              if p == DCT + "title" and isinstance(o, Literal)}
+    title = titles.get("en") or titles.get("nl") or next(iter(titles.values()), req.ontology)
+    body = [f'<p class="kind">Ontology</p><h1>{esc(title)}</h1>', texts(onto, DCT + "title"),
+            f'<p class="iri muted">{esc(req.ontology)} — prefix <code>bnc:</code> = '
+            f"<code>{esc(ns)}</code></p>",
+            '<p class="muted">Also as <a href="/ontology.ttl">Turtle</a> · '
+            '<a href="/ontology.jsonld">JSON-LD</a> · <a href="/ontology.nt">N-Triples</a></p>',
+            texts(onto, DCT + "description")]
+    meta = [("Version", OWL + "versionInfo"), ("Version IRI", OWL + "versionIRI"),
+            ("Licence", DCT + "license"), ("Created", DCT + "created"), ("Modified", DCT + "modified"),
+            ("Changelog", RDFS + "comment")]
+    body.append('<dl class="facts">' + "".join(
+        f"<dt>{name}</dt><dd>{', '.join(render_term(req, o, {}) for p, o in onto if p == pred)}</dd>"
+        for name, pred in meta if any(p == pred for p, _ in onto)) + "</dl>")
+    terms = [s for s in about if isinstance(s, NamedNode) and s.value != req.ontology]
+    toc, sections = [], []
+    placed: set[str] = set()
+    for title, types in TERM_SECTIONS + [("Reused terms", None)]:
+        if types is None:
+            chosen = [s for s in terms if s.value not in placed and not s.value.startswith(ns)]
+        else:
+            chosen = [s for s in terms if s.value not in placed and s.value.startswith(ns)
+                      and any(p == RDF + "type" and iri(o) in types for p, o in about[s])]
+        if title == "Individuals":
+            chosen += [s for s in terms if s.value not in placed and s.value.startswith(ns)
+                       and s not in chosen]
+        if not chosen:
+            continue
+        chosen.sort(key=lambda s: s.value.lower())
+        placed.update(s.value for s in chosen)
+        anchor = title.lower().replace(" ", "-")
+        toc.append(f'<a href="#{anchor}">{title}</a> ({len(chosen)})')
+        blocks = []
+        for s in chosen:
+            local = s.value[len(ns):] if s.value.startswith(ns) else None
+            name = f"bnc:{local}" if local else _prefixed(req, s.value)
+            ident = f' id="{esc(local)}"' if local else ""
+            rel = "".join(
+                f"<dt>{label}</dt><dd>{', '.join(term_link(o) for p, o in about[s] if p == pred)}</dd>"
+                for label, pred in TERM_LINKS if any(p == pred for p, _ in about[s]))
+            chain = [o for p, o in about[s] if p == OWL + "propertyChainAxiom"]
+            if chain:
+                rel += "<dt>Property chain</dt><dd>" + "<br>".join(
+                    _class_expression(req, c, about, term_link) for c in chain) + "</dd>"
+            blocks.append(
+                f"<section{ident}><h3>{esc(labels.get(s.value, name))} <code>{esc(name)}</code></h3>"
+                f'<p class="iri muted">{esc(s.value)}</p>'
+                f"{texts(about[s], SKOS + 'definition')}"
+                f'{"<dl class=facts>" + rel + "</dl>" if rel else ""}</section>')
+        sections.append(f'<h2 id="{anchor}">{title}</h2>' + "".join(blocks))
+    body.append("<p>" + " · ".join(toc) + "</p>")
+    body.extend(sections)
+    return page("Ontology", "".join(body), alternates=_alternates("/ontology"))
+
+
+# --- VoID, example queries, errors ----------------------------------------------------------
+
+
+def void_page(req: Request, quads: list[Quad], stats: dict[str, Any]) -> bytes:
+    """The VoID description for people: size, endpoint, dump, licence, linksets, classes."""
+    ds = req.origin + "/.well-known/void#dataset"
+    values = {q.predicate.value: q.object for q in quads if iri(q.subject) == ds}
+    labels = label_of(req, [c for c, _ in stats["classes"]] + [p for *_, p, _ in stats["links"]])
+    classes = "".join(f"<tr><td>{link(req, c, labels.get(c) or _prefixed(req, c))}</td><td>{n:,}</td></tr>"
+                      for c, n in stats["classes"])
+    links = "".join(f"<tr><td>{esc(title)}</td><td>{link(req, p, _prefixed(req, p))}</td><td>{n:,}</td></tr>"
+                    for _, title, _, p, n in stats["links"])
+    dump = dump_info()
+    body = (
+        "<h1>VoID description</h1><p>The dataset described in the "
+        '<a href="https://www.w3.org/TR/void/">VoID</a> vocabulary. Machines: ask this URL for '
+        "<code>text/turtle</code>, <code>application/ld+json</code> or another RDF type "
+        '(or see <a href="/.well-known/void.ttl">Turtle</a>).</p><dl class="facts">'
+        f"<dt>Triples (quads)</dt><dd>{stats['quads']:,}</dd>"
+        f"<dt>Entities</dt><dd>{stats['entities']:,}</dd>"
+        f"<dt>Named graphs</dt><dd>{stats['graphs']:,}</dd>"
+        f"<dt>SPARQL endpoint</dt><dd><a href=\"/sparql\">{esc(req.origin)}/sparql</a></dd>"
+        + (f"<dt>Dump</dt><dd><a href=\"/dumps/{DUMP_NAME}\">{DUMP_NAME}</a> · sha256 <code>"
+           f"{esc(dump['sha256'])}</code></dd>" if dump else "")
+        + f"<dt>Licence</dt><dd><a href=\"{LICENCE}\">CC0 1.0</a></dd>"
+        + (f"<dt>Last build</dt><dd>{esc(values[DCT + 'modified'].value)}</dd>" if DCT + "modified" in values else "")
+        + f"<dt>Vocabulary</dt><dd><a href=\"/ontology\">{esc(req.ontology)}#</a></dd></dl>"
+        '<h2>Linksets</h2><div class="scroll"><table><thead><tr><th>Target</th><th>Predicate</th>'
+        f"<th>Links</th></tr></thead><tbody>{links}</tbody></table></div>"
+        '<h2>Classes</h2><div class="scroll"><table><thead><tr><th>Class</th><th>Entities</th></tr>'
+        f"</thead><tbody>{classes}</tbody></table></div>")
+    return page("VoID", body)
+
+
+def examples_page(catalogue: list[tuple[Any, str]]) -> bytes:
+    """The example queries, each with its description, text and a form that runs it."""
+    blocks = []
+    for q, kind in catalogue:
+        params = "".join(f"<li><code>?{esc(p.name)}</code> ({esc(p.type)}) {esc(p.description)}</li>"
+                         for p in q.params)
+        blocks.append(
+            f'<section id="{esc(q.name)}"><h2>{esc(q.summary or q.name)}</h2>'
+            f"<p>{esc(q.description)}</p>"
+            + (f"<p>Parameters:</p><ul class=\"values\">{params}</ul>" if params else "")
+            + (f'<p class="muted">Federates with <code>{esc(q.endpoint)}</code>.</p>' if q.endpoint else "")
+            + f"<pre><code>{esc(q.text)}</code></pre>"
+            f'<form action="/sparql" method="get"><input type="hidden" name="query" value="{esc(q.text)}">'
+            f'<button type="submit">Run on this endpoint</button> <span class="muted">{esc(kind)} · '
+            f"<code>{esc(q.path.name)}</code></span></form></section>")
+    body = ("<h1>Example queries</h1><p>The queries of <code>queries/</code>, also as RDF "
+            '(<a href="/.well-known/sparql-examples.ttl">Turtle</a>, SIB sparql-examples style: '
+            "<code>sh:SPARQLExecutable</code>, <code>sh:select</code>, <code>rdfs:comment</code>). "
+            'Open them in the <a href="/sparql">query UI</a>.</p>' + "".join(blocks))
+    return page("Example queries", body)
+
+
+def unavailable(message: str) -> bytes:
+    """The page of a 503: the store could not answer."""
+    return page("Service unavailable", f"<h1>Service unavailable</h1><p>{esc(message)}</p>")
