@@ -903,8 +903,10 @@ def ontology_page(req: Request) -> Response:
 
 
 def _ontology(req: Request, media_type: str | None, *, vary: bool) -> Response:
+    """The ontology graph as RDF, or its documentation (rendered once per store build)."""
     graph = req.base + "graph/ontology"
-    rows = req.sparql(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    rows = _cached("ontology rows", req, lambda: req.sparql(
+        f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))
     if not rows:
         raise NotFound
     if media_type is None:
@@ -916,7 +918,8 @@ def _ontology(req: Request, media_type: str | None, *, vary: bool) -> Response:
         if vary:
             headers["Vary"] = "Accept"
         return 200, headers, body
-    return pages.html_response(pages.ontology_page(req, rows), vary=vary)
+    return pages.html_response(_cached("ontology page", req, lambda: pages.ontology_page(req, rows)),
+                               vary=vary)
 
 
 def _ontology_version(req: Request, rest: str) -> Response:
