@@ -355,6 +355,8 @@ def _route(req: Request) -> Response:
 
 _cache: dict[Any, Any] = {}
 _locks: dict[Any, threading.Lock] = {}
+CACHE_SIZE = 4096
+CORE_CACHES = {"ontology", "fiches", "labels", "home", "void", "sources", "ontology rows", "ontology page"}
 
 
 def _store_key() -> tuple[str, float]:
@@ -381,9 +383,11 @@ def _cached(name: str, req: Request, compute: Callable[[], Any], ttl: float = 36
         if hit is not None and time.monotonic() - hit[0] < ttl:
             return hit[1]
         value = compute()
-        if len(_cache) > 4096:
-            _cache.clear()
-            _locks.clear()
+        if len(_cache) > CACHE_SIZE:  # forget the oldest per-resource entries, keep the indexes
+            for old in sorted((k for k in _cache if k[0] not in CORE_CACHES), key=lambda k: _cache[k][0])[
+                    : CACHE_SIZE // 2]:
+                del _cache[old]
+                _locks.pop(old, None)
         _cache[key] = (time.monotonic(), value)
     return value
 
@@ -691,7 +695,8 @@ def graph_document(req: Request, rest: str) -> Response:
     if any(c in rest for c in '<>" \\'):
         raise NotFound
     media_type = forced or negotiate(req.accept, RDF_AND_HTML)
-    count = req.sparql(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    count = _cached("size " + graph, req, lambda: req.sparql(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))
     n = int(count[0]["n"].value) if count else 0
     if n == 0 and not exists(req, graph):
         raise NotFound
@@ -784,6 +789,7 @@ def build_report() -> dict[str, Any]:
 
 
 DUMP_NAME = "dump.nq.gz"
+_digests: dict[tuple[str, float, int], str] = {}  # the current dump's SHA-256
 
 
 def dump_info() -> dict[str, Any] | None:
@@ -793,14 +799,15 @@ def dump_info() -> dict[str, Any] | None:
         stat = path.stat()
     except OSError:
         return None
-    key = ("sha256", str(path.resolve()), stat.st_mtime, stat.st_size)
-    if key not in _cache:
+    key = (str(path.resolve()), stat.st_mtime, stat.st_size)
+    if key not in _digests:
         digest = hashlib.sha256()
         with path.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
-        _cache[key] = digest.hexdigest()
-    return {"path": path, "bytes": stat.st_size, "sha256": _cache[key],
+        _digests.clear()
+        _digests[key] = digest.hexdigest()
+    return {"path": path, "bytes": stat.st_size, "sha256": _digests[key],
             "modified": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stat.st_mtime))}
 
 
