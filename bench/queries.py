@@ -170,6 +170,8 @@ def main() -> None:
                         help="store of the real corpus (built from data/fiches when missing)")
     parser.add_argument("--fiches", type=int, default=5000,
                         help="also bench a corpus of this many fiches (bench/corpus.py); 0: skip")
+    parser.add_argument("--big-store", type=Path, default=None,
+                        help="an existing store of the large corpus (skips making one)")
     parser.add_argument("--runs", type=int, default=30, help="requests per query for latency")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 8])
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of a load run")
@@ -184,7 +186,9 @@ def main() -> None:
     if not (args.store / "oxigraph").is_dir():
         build([ROOT / "data" / "fiches"], args.store, progress=False)
     bench_store("real corpus", args.store, args)
-    if args.fiches:
+    if args.big_store:
+        bench_store("large corpus", args.big_store, args)
+    elif args.fiches:
         from corpus import make_corpus
 
         with tempfile.TemporaryDirectory(prefix="kgbuild-bench-") as tmp:

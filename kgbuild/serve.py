@@ -18,6 +18,7 @@ graphs, the inferred graph, ontology and reference data); ``default-graph-uri`` 
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import multiprocessing
@@ -114,6 +115,7 @@ def _quality(media: str, accepted: list[tuple[str, float]]) -> float:
     return best if best_rank >= 0 else 0.0
 
 
+@functools.lru_cache(maxsize=512)
 def negotiate(accept: str | None, fmt: str | None) -> tuple[str | None, str | None]:
     """The (results format, graph format) to answer in: from ``format=`` or the Accept header
     (q-values honoured; ``None`` = nothing acceptable for that kind of query).
@@ -469,14 +471,18 @@ class Handler(BaseHTTPRequestHandler):
         self._send(status, headers, body)
 
     def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-        self.send_response(status)
+        """Write the whole response at once (one packet for a small answer)."""
+        reason = self.responses.get(status, ("",))[0]
+        lines = [f"{self.protocol_version} {status} {reason}", f"Server: {self.server_version}",
+                 f"Date: {self.date_time_string()}"]
         headers = {"Access-Control-Allow-Origin": "*", **headers}
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        lines += [f"{name}: {value}" for name, value in headers.items()
+                  if name.lower() not in ("content-length", "connection", "date", "server")]
+        lines.append(f"Content-Length: {len(body)}")
+        if self.close_connection:
+            lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.wfile.write(head if self.command == "HEAD" else head + body)
 
     # -- everything that is not /sparql
 
