@@ -478,9 +478,10 @@ def fiche_page(req: Request, subject: str, rest: str) -> bytes:
     title = str(facts.first(DCT + "title").value) if facts.first(DCT + "title") else short_name(subject)
     path = "/doc/" + rest
 
-    def values(pred: str, *, with_evidence: bool = False, extra=None) -> str:
+    def values(found: list[tuple[Any, bool]], *, with_evidence: bool = False, extra=None) -> str:
+        """A list of linked values, inferred ones marked, each with the words that state it."""
         items = []
-        for o, inferred in sorted(dict.fromkeys(facts.all(pred)), key=lambda v: _natural(labels.get(iri(v[0])) or str(v[0]))):
+        for o, inferred in sorted(dict.fromkeys(found), key=lambda v: _natural(labels.get(iri(v[0])) or str(v[0]))):
             text = render_term(req, o, labels)
             if extra:
                 text += extra(o)
@@ -492,6 +493,7 @@ def fiche_page(req: Request, subject: str, rest: str) -> bytes:
         return f'<ul class="plain">{"".join(items)}</ul>' if items else '<p class="muted">None stated.</p>'
 
     def inline(pred: str) -> str:
+        """The values of ``pred`` on one line."""
         vals = dict.fromkeys(facts.all(pred))
         return ", ".join(render_term(req, o, labels) + (' <span class="tag">inferred</span>' if inf else "")
                          for o, inf in vals) or '<span class="muted">not stated</span>'
@@ -515,28 +517,7 @@ def fiche_page(req: Request, subject: str, rest: str) -> bytes:
             f'<p class="iri muted">{esc(subject)}</p>',
             '<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in dl) + "</dl>"]
 
-    # Commission documents
-    by_doc: dict[str, dict[str, list[str]]] = {}
-    for r in docs:
-        by_doc.setdefault(r["d"].value, {}).setdefault(r["p"].value, []).append(str(r["o"].value))
-    items = []
-    for d in [iri(o) for o, _ in facts.all(B + "assesses")] + [iri(o) for o, _ in facts.all(B + "impactAssessment")]:
-        info = by_doc.get(d, {})
-        names = info.get(B + "comNumber") or info.get(DCT + "identifier") or []
-        celex = info.get(CDM + "resource_legal_id_celex") or ([d[len(CELEX):]] if d.startswith(CELEX) else [])
-        head = " / ".join(names) or labels.get(d) or _display_iri(d, req.base)
-        parts = [f"<b>{esc(head)}</b>"]
-        for t in info.get(DCT + "title", []):
-            parts.append(f'<br><span lang="en">{esc(t)}</span>')
-        for c in celex:
-            parts.append(f'<br>CELEX {esc(c)} · <a href="{esc(eurlex_url(CELEX + c))}">EUR-Lex</a>')
-        if not celex and eurlex_url(d):
-            parts.append(f' · <a href="{esc(eurlex_url(d))}">EUR-Lex</a>')
-        if d in [iri(o) for o, _ in facts.all(B + "impactAssessment")]:
-            parts.append(' <span class="tag">impact assessment</span>')
-        items.append("<li>" + "".join(parts) + "</li>")
-    body.append("<h2>Commission documents</h2>" + (f'<ul class="plain">{"".join(dict.fromkeys(items))}</ul>'
-                                                   if items else '<p class="muted">None stated.</p>'))
+    body.append("<h2>Commission documents</h2>" + _commission_documents(req, facts, docs, labels))
 
     # Verdicts
     verdicts = [("Competence", B + "competenceVerdict"), ("Subsidiarity", B + "subsidiarityVerdict"),
@@ -544,20 +525,55 @@ def fiche_page(req: Request, subject: str, rest: str) -> bytes:
     boxes = "".join(f'<div class="verdict"><b>{name}</b>{inline(pred)}</div>' for name, pred in verdicts)
     body.append(f'<h2>Verdicts</h2><div class="verdicts">{boxes}</div>')
 
-    body.append("<h2>Legal basis</h2>" + values(B + "legalBasis", with_evidence=True))
-    treaty_only = [(o, i) for o, i in facts.all(B + "citesTreatyProvision")
-                   if (o, False) not in facts.all(B + "legalBasis")]
-    facts.by_predicate["treaty-only"] = treaty_only
-    body.append("<h2>Treaty articles cited</h2>" + values("treaty-only", with_evidence=True))
+    legal_basis = facts.all(B + "legalBasis")
+    body.append("<h2>Legal basis</h2>" + values(legal_basis, with_evidence=True))
+    body.append("<h2>Treaty articles cited</h2>" + values(
+        [(o, i) for o, i in facts.all(B + "citesTreatyProvision") if (o, False) not in legal_basis],
+        with_evidence=True))
     body.append("<h2>Competence categories</h2>"
                 '<p class="muted">Inferred from the treaty articles the fiche cites.</p>'
-                + values(B + "underCompetence"))
-    body.append("<h2>Kamerstukken cited</h2>" + values(B + "citesKamerstuk", with_evidence=True, extra=official))
-    body.append("<h2>EU acts cited</h2>" + values(B + "citesEUAct", with_evidence=True))
+                + values(facts.all(B + "underCompetence")))
+    body.append("<h2>Kamerstukken cited</h2>"
+                + values(facts.all(B + "citesKamerstuk"), with_evidence=True, extra=official))
+    body.append("<h2>EU acts cited</h2>" + values(facts.all(B + "citesEUAct"), with_evidence=True))
     if facts.all(B + "sentWith"):
-        body.append("<h2>Sent together with</h2>" + values(B + "sentWith"))
+        body.append("<h2>Sent together with</h2>" + values(facts.all(B + "sentWith")))
 
-    # Sources
+    body.append("<h2>Sources</h2>" + _sources(req, own_key, provenance, path))
+    body.append("<details><summary>All statements about this fiche</summary>"
+                + facts_table(req, facts.triples, labels) + "</details>")
+    return page(title, "".join(body), alternates=_alternates(path))
+
+
+def _commission_documents(req: Request, facts: Facts, docs: list[dict[str, Any]], labels: dict[str, str]) -> str:
+    """The Commission documents a fiche assesses and its impact assessments, with EUR-Lex links."""
+    B = req.ontology + "#"
+    by_doc: dict[str, dict[str, list[str]]] = {}
+    for r in docs:
+        by_doc.setdefault(r["d"].value, {}).setdefault(r["p"].value, []).append(str(r["o"].value))
+    assessments = [iri(o) for o, _ in facts.all(B + "impactAssessment")]
+    items = []
+    for d in [iri(o) for o, _ in facts.all(B + "assesses")] + assessments:
+        info = by_doc.get(d, {})
+        names = info.get(B + "comNumber") or info.get(DCT + "identifier") or []
+        celex = info.get(CDM + "resource_legal_id_celex") or ([d[len(CELEX):]] if d.startswith(CELEX) else [])
+        parts = [f"<b>{esc(' / '.join(names) or labels.get(d) or _display_iri(d, req.base))}</b>"]
+        for t in info.get(DCT + "title", []):
+            parts.append(f'<br><span lang="en">{esc(t)}</span>')
+        for c in celex:
+            parts.append(f'<br>CELEX {esc(c)} · <a href="{esc(eurlex_url(CELEX + c))}">EUR-Lex</a>')
+        if not celex and eurlex_url(d):
+            parts.append(f' · <a href="{esc(eurlex_url(d))}">EUR-Lex</a>')
+        if d in assessments:
+            parts.append(' <span class="tag">impact assessment</span>')
+        items.append("<li>" + "".join(parts) + "</li>")
+    if not items:
+        return '<p class="muted">None stated.</p>'
+    return f'<ul class="plain">{"".join(dict.fromkeys(items))}</ul>'
+
+
+def _sources(req: Request, own_key: tuple[str, str] | None, provenance: list[dict[str, Any]], path: str) -> str:
+    """Where a fiche comes from: its official publication, source files, named graph, formats."""
     src = []
     if own_key:
         src.append(f'<li>Official publication: <a href="{esc(official_publication(*own_key))}">'
@@ -578,10 +594,7 @@ def fiche_page(req: Request, subject: str, rest: str) -> bytes:
                    + (f' <span class="muted">built {esc(r["time"].value)}</span>' if r.get("time") is not None else "")
                    + "</li>")
     src.append(f"<li>This description as {_format_links(path)}</li>")
-    body.append(f'<h2>Sources</h2><ul class="values">{"".join(dict.fromkeys(src))}</ul>')
-    body.append("<details><summary>All statements about this fiche</summary>"
-                + facts_table(req, facts.triples, labels) + "</details>")
-    return page(title, "".join(body), alternates=_alternates(path))
+    return f'<ul class="values">{"".join(dict.fromkeys(src))}</ul>'
 
 
 def _citations(req: Request, subject: str) -> dict[str, list[tuple[str, str]]]:
