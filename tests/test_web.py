@@ -470,6 +470,41 @@ def test_kgbuild_serve_command_serves_the_site_of_its_store(store_dir):
         proc.wait(timeout=30)
 
 
+def test_long_lists_are_paginated_newest_first(tmp_path):
+    """300 generated fiches (bench/corpus.py): /fiches and a busy hub run over several pages."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("corpus", Path("bench/corpus.py"))
+    corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(corpus)
+    corpus.make_corpus(300, tmp_path / "fiches")
+    build([tmp_path / "fiches"], tmp_path / "store")
+    sparql = web.sparql_over(open_read_only(tmp_path / "store"))
+
+    def get(path: str, page_no: int):
+        status, _, body = web.handle("GET", path, {"page": [str(page_no)]}, {"accept": BROWSER}, sparql)
+        assert status == 200, (path, page_no)
+        return assert_valid_html(body, f"{path}?page={page_no}")
+
+    for path in ["/fiches", "/doc/treaty/tfeu"]:  # every fiche; those citing any part of the TFEU
+        seen, dates = [], []
+        for page_no in range(1, 7):
+            doc = get(path, page_no)
+            pager = {a.get("rel"): a.get("href") for a in doc.iter("a") if a.get("rel")}
+            assert ("prev" in pager) == (page_no > 1) and pager.get("prev", f"{path}?page={page_no - 1}") == \
+                f"{path}?page={page_no - 1}"
+            fiches = [li for li in doc.iter("li")
+                      if li.find("a") is not None and li.find("a").get("href", "").startswith("/doc/fiche/")]
+            seen += [li.find("a").get("href") for li in fiches]
+            dates += re.findall(r"\d{4}-\d\d-\d\d", " ".join(text_of(li) for li in fiches))
+            if "next" not in pager:
+                break
+        assert len(seen) == len(set(seen)) > web.PAGE_SIZE
+        assert dates == sorted(dates, reverse=True)
+    status, _, _ = web.handle("GET", "/fiches", {"page": ["7"]}, {"accept": BROWSER}, sparql)
+    assert status == 404
+
+
 # --- the handler itself ---------------------------------------------------------------------------------
 
 
