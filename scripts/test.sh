@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install --quiet -e '.[test]'
 # Headless Chromium and its driver for tests/test_browser.py (Debian packages; no downloads at test time).
-command -v chromium >/dev/null && command -v chromedriver >/dev/null \
-    || (apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver)
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium chromium-driver
+fi
 exec python3 -m pytest "$@"
