@@ -414,11 +414,17 @@ def run_query(name_or_file: str, *, params: tuple[str, ...] | list[str] = (),
         return query_endpoint(endpoint, text, timeout=timeout)
     try:
         return _materialize(target.query(text, substitutions=substitutions,
-                                         use_default_graph_as_union=True))
+                                         use_default_graph_as_union=_union(target)))
     except SyntaxError as err:
         raise QueryError(f"{query.path}: syntax error: {_one_line(err)}") from None
     except (OSError, RuntimeError, ValueError) as err:
         raise QueryError(f"{query.name}: {_one_line(err)}") from None
+
+
+def _union(store) -> bool:
+    """The endpoint's default-graph policy on a store: the union of all graphs, unless the store's
+    own default graph holds their merge (``kgbuild.serve.merged_default_graph``)."""
+    return not store.query("ASK { ?s ?p ?o }")
 
 
 def _materialize(results):
@@ -434,7 +440,7 @@ def _values_of(source: str, var: str, store, endpoint) -> list:
     """Every value of ``?var`` in the answer of catalogue query ``source`` (a default)."""
     text = find_query(source).text
     results = query_endpoint(endpoint, text) if endpoint is not None \
-        else store.query(text, use_default_graph_as_union=True)
+        else store.query(text, use_default_graph_as_union=_union(store))
     return [row[var] for row in results if row[var] is not None]
 
 

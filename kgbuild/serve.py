@@ -161,6 +161,19 @@ class Request:
     federated: bool = False
 
 
+def merged_default_graph(store) -> bool:
+    """Whether the store's default graph holds triples: the build may write the RDF merge of all
+    graphs there (a set: each triple once), which then is the default graph of queries. Else the
+    default graph is the union of the named graphs, where Oxigraph 0.5 repeats a triple once per
+    graph that states it (oxigraph/oxigraph#1919).
+
+    >>> import pyoxigraph as ox
+    >>> merged_default_graph(ox.Store())
+    False
+    """
+    return bool(store.query("ASK { ?s ?p ?o }"))
+
+
 def _die_with_parent(parent_pid: int) -> None:
     """Have the kernel SIGKILL this process when its parent dies (Linux), so a worker busy with
     a runaway query never outlives a killed server; exit at once if the parent is gone already."""
@@ -187,6 +200,7 @@ def _worker_main(conn, store_dir: str, prefixes: dict[str, str], parent_pid: int
     opened, store = None, None
     try:
         opened, store = os.path.realpath(store_dir), open_store(store_dir)
+        merged = merged_default_graph(store)
         conn.send(("ready", ""))
     except Exception as err:  # noqa: BLE001 - reported to the parent as one line
         conn.send(("error", " ".join(str(err).split())))
@@ -202,7 +216,8 @@ def _worker_main(conn, store_dir: str, prefixes: dict[str, str], parent_pid: int
                 checked, now = time.monotonic(), os.path.realpath(store_dir)
                 if now != opened:
                     store, opened = open_store(store_dir), now
-            answer = execute(store, request, prefixes)
+                    merged = merged_default_graph(store)
+            answer = execute(store, request, prefixes, merged_default=merged)
         except Exception as err:  # noqa: BLE001 - one line to the client, never a traceback
             answer = (500, "text/plain; charset=utf-8", _line(f"query failed: {err}"))
         try:
@@ -211,8 +226,12 @@ def _worker_main(conn, store_dir: str, prefixes: dict[str, str], parent_pid: int
             return
 
 
-def execute(store, request: Request, prefixes: dict[str, str]) -> tuple[int, str, bytes]:
+def execute(store, request: Request, prefixes: dict[str, str], *,
+            merged_default: bool = False) -> tuple[int, str, bytes]:
     """Run one request on a pyoxigraph store: ``(status, content type, body)``.
+
+    The default graph is the union of all graphs, or, with ``merged_default``, the store's own
+    default graph, which then holds the RDF merge of all graphs (see ``merged_default_graph``).
 
     >>> import pyoxigraph as ox
     >>> execute(ox.Store(), Request("ASK {}"), {})
@@ -225,7 +244,7 @@ def execute(store, request: Request, prefixes: dict[str, str]) -> tuple[int, str
     kwargs: dict = {"prefixes": prefixes}
     if request.default_graphs:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
-    else:
+    elif not merged_default:
         kwargs["use_default_graph_as_union"] = True
     if request.named_graphs:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
