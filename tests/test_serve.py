@@ -174,6 +174,11 @@ def test_bad_requests_get_one_line_errors(url):
     "SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
     "SELECT * WHERE { ?a ?b ?c FILTER(?a<?b)SERVICE<http://127.0.0.1:9/sparql>{ ?s ?p ?o } }",
     "SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } }",
+    "SELECT * WHERE { SERVICE # a comment\n <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+    "ASK { FILTER EXISTS { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } } }",
+    "SELECT * WHERE { { SELECT ?s WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } } } }",
+    "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+    "BASE <http://127.0.0.1:9/> SELECT * WHERE { SERVICE <sparql> { ?s ?p ?o } }",
 ])
 def test_service_off_the_allowlist_is_refused(url, query):
     resp = get(url, query)
