@@ -108,6 +108,8 @@ def _serve_options(func):
         click.option("--allow-service", "allow_service", multiple=True, metavar="URL",
                      help="Also allow SERVICE calls to this endpoint (repeatable); "
                           "EUR-Lex CELLAR is always allowed, nothing else is."),
+        click.option("--max-result-mb", type=click.IntRange(1), default=256, show_default=True,
+                     help="Refuse (413) a result larger than this, instead of filling memory."),
     ]
     for opt in reversed(opts):
         func = opt(func)
@@ -117,7 +119,7 @@ def _serve_options(func):
 @cli.command()
 @_serve_options
 def serve(store_dir: Path, host: str, port: int, timeout: float, workers: int | None,
-          allow_service: tuple[str, ...]) -> None:
+          allow_service: tuple[str, ...], max_result_mb: int) -> None:
     """Serve the store over SPARQL 1.1 (/sparql, /query), with a query UI and the web pages.
 
     Read-only; each query runs in a worker process that is killed at the timeout.
@@ -125,7 +127,7 @@ def serve(store_dir: Path, host: str, port: int, timeout: float, workers: int | 
     from .serve import serve as run_serve
 
     run_serve(store_dir, host=host, port=port, timeout=timeout, workers=workers,
-              allow_services=allow_service)
+              allow_services=allow_service, max_result_mb=max_result_mb)
 
 
 @cli.command()
@@ -133,12 +135,13 @@ def serve(store_dir: Path, host: str, port: int, timeout: float, workers: int | 
               show_default=True, help="Fiche files to build the graph from.")
 @_serve_options
 def up(fiches: Path, store_dir: Path, host: str, port: int, timeout: float,
-       workers: int | None, allow_service: tuple[str, ...]) -> None:
+       workers: int | None, allow_service: tuple[str, ...], max_result_mb: int) -> None:
     """Build the graph when there is none or the fiches changed, then serve it."""
     from .serve import up as run_up
 
     run_up(fiches, store_dir, host=host, port=port, timeout=timeout, workers=workers,
-           allow_services=allow_service, log=lambda line: click.echo(line, err=True))
+           allow_services=allow_service, max_result_mb=max_result_mb,
+           log=lambda line: click.echo(line, err=True))
 
 
 @cli.command()

@@ -159,6 +159,28 @@ class Request:
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
     federated: bool = False
+    max_bytes: int = 256 << 20
+
+
+class _Capped:
+    """A write target that refuses to grow past ``limit`` bytes (a result too large to send)."""
+
+    def __init__(self, limit: int):
+        self.limit, self.size, self.parts = limit, 0, []
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise OverflowError(f"the result is larger than {self.limit >> 20} MiB; "
+                                "narrow the query or use LIMIT")
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def getvalue(self) -> bytes:
+        return b"".join(self.parts)
 
 
 def merged_default_graph(store) -> bool:
@@ -261,16 +283,20 @@ def execute(store, request: Request, prefixes: dict[str, str], *,
                 return _not_acceptable("CONSTRUCT/DESCRIBE", GRAPH_FORMATS)
             fmt = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
                    "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}[name]
-            body = ox.serialize(results, format=fmt,
-                                prefixes=prefixes if name == "turtle" else None)
-            return 200, GRAPH_FORMATS[name], body
+            out = _Capped(request.max_bytes)
+            ox.serialize(results, out, format=fmt, prefixes=prefixes if name == "turtle" else None)
+            return 200, GRAPH_FORMATS[name], out.getvalue()
         name = request.results_format
         if name is None:
             return _not_acceptable("SELECT/ASK", RESULT_FORMATS)
         fmt = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
                "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}[name]
         media = RESULT_FORMATS[name] + ("; charset=utf-8" if name in ("csv", "tsv") else "")
-        return 200, media, results.serialize(format=fmt)
+        out = _Capped(request.max_bytes)
+        results.serialize(out, format=fmt)
+        return 200, media, out.getvalue()
+    except OverflowError as err:
+        return 413, "text/plain; charset=utf-8", _line(str(err))
     except (OSError, RuntimeError, ValueError) as err:
         if request.federated:
             return 502, "text/plain; charset=utf-8", _line(f"SERVICE call failed: {err}")
@@ -403,6 +429,7 @@ class Endpoint:
     allowed_services: frozenset[str]
     prefixes: dict[str, str]
     ui_page: bytes = b""
+    max_bytes: int = 256 << 20
     _accepted: dict[str, bool] = field(default_factory=dict)
 
     def check(self, query: str) -> bool:
@@ -585,7 +612,7 @@ class Handler(BaseHTTPRequestHandler):
         results_format, graph_format = negotiate(accept, formats[0] if formats else None)
         status, ctype, out = self.endpoint.pool.run(Request(
             query, results_format, graph_format, params.get("default-graph-uri", []),
-            params.get("named-graph-uri", []), federated))
+            params.get("named-graph-uri", []), federated, self.endpoint.max_bytes))
         headers = {"Content-Type": ctype}
         if not formats:
             headers["Vary"] = "Accept"
@@ -642,10 +669,12 @@ def ui_page(prefixes_text: str, endpoint_path: str = "/sparql") -> bytes:
 
 def make_server(store: Path | str, *, host: str = "127.0.0.1", port: int = 7878,
                 timeout: float = 30.0, workers: int | None = None,
-                allow_services: tuple[str, ...] | list[str] = ()) -> ThreadingHTTPServer:
+                allow_services: tuple[str, ...] | list[str] = (),
+                max_result_mb: int = 256) -> ThreadingHTTPServer:
     """Start the worker pool and bind the HTTP server (``serve_forever`` runs it).
 
-    CELLAR's endpoint is always allowed for SERVICE; ``allow_services`` adds others.
+    CELLAR's endpoint is always allowed for SERVICE; ``allow_services`` adds others. A result
+    larger than ``max_result_mb`` is refused (413) rather than built up in memory.
     """
     prefixes_path = QUERIES_DIR / "prefixes.rq"
     prefixes = read_prefixes(prefixes_path)
@@ -654,7 +683,7 @@ def make_server(store: Path | str, *, host: str = "127.0.0.1", port: int = 7878,
     prefix_text = "\n".join(l for l in prefixes_path.read_text(encoding="utf-8").splitlines()
                             if l.upper().startswith("PREFIX"))
     endpoint = Endpoint(pool, frozenset((CELLAR_ENDPOINT, *allow_services)), prefixes,
-                        ui_page(prefix_text))
+                        ui_page(prefix_text), max_bytes=max_result_mb << 20)
     handler = type("BoundHandler", (Handler,), {"endpoint": endpoint})
     try:
         from . import web
@@ -682,10 +711,10 @@ def make_server(store: Path | str, *, host: str = "127.0.0.1", port: int = 7878,
 
 def serve(store: Path | str = "data/store", *, host: str = "127.0.0.1", port: int = 7878,
           timeout: float = 30.0, workers: int | None = None,
-          allow_services: tuple[str, ...] | list[str] = ()) -> None:
+          allow_services: tuple[str, ...] | list[str] = (), max_result_mb: int = 256) -> None:
     """Serve the store until interrupted, printing the endpoint's and the UI's URL first."""
     server = make_server(store, host=host, port=port, timeout=timeout, workers=workers,
-                         allow_services=allow_services)
+                         allow_services=allow_services, max_result_mb=max_result_mb)
     bound_host, bound_port = server.server_address[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     print(f"SPARQL endpoint: http://{shown}:{bound_port}/sparql", flush=True)

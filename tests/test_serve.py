@@ -349,3 +349,17 @@ def test_a_merged_default_graph_has_set_semantics(url, tmp_path_factory, tmp_pat
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_a_result_too_large_is_refused_not_built(tmp_path_factory):
+    proc, url = spawn(corpus_store(tmp_path_factory), "--max-result-mb", "1")
+    try:
+        resp = get(url, "SELECT * WHERE { ?s ?p ?o . ?x ?y ?z } LIMIT 200000")
+        assert resp.status_code == 413 and "larger than 1 MiB" in resp.text
+        resp = get(url, "CONSTRUCT { ?s ?p ?z } WHERE { ?s ?p ?o . ?x ?y ?z } LIMIT 200000",
+                   headers={"Accept": "text/turtle"})
+        assert resp.status_code == 413
+        assert get(url, LOOKUP).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
