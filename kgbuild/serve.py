@@ -441,9 +441,10 @@ class Endpoint:
         if known is not None:
             return known
         federated = self._check(query)
-        if len(self._accepted) > 10_000:
-            self._accepted.clear()
-        self._accepted[query] = federated
+        if len(query) <= 8192:  # small queries only: at most ~80 MB remembered
+            if len(self._accepted) > 10_000:
+                self._accepted.clear()
+            self._accepted[query] = federated
         return federated
 
     def _check(self, query: str) -> bool:
@@ -485,6 +486,7 @@ class Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server_version = "kgbuild"
+    timeout = 120  # seconds a connection may sit idle (or trickle a request) before it is closed
     endpoint: Endpoint  # set on the subclass made by make_server
 
     def setup(self) -> None:
