@@ -363,3 +363,23 @@ def test_a_result_too_large_is_refused_not_built(tmp_path_factory):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_a_rebuilt_store_is_served_without_restart(tmp_path):
+    store = tmp_path / "store"
+    build([ROOT / "data" / "fiches" / "2020D39910.txt"], store, progress=False)
+    proc, url = spawn(store)
+    try:
+        assert get(url, LOOKUP).json()["results"]["bindings"] == []
+        build([ROOT / "data" / "fiches" / "2020D39910.txt",
+               ROOT / "data" / "fiches" / "2025D46581.docx"], store, progress=False)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            rows = get(url, LOOKUP).json()["results"]["bindings"]
+            if rows:
+                break
+            time.sleep(0.2)
+        assert [r["fiche"]["value"] for r in rows] == [SEED]
+    finally:
+        proc.terminate()
+        proc.wait(10)
