@@ -107,6 +107,10 @@ def test_construct_formats_parse(url, accept, fmt, rdf_format):
         assert [(t.subject.value, t.object.value) for t in triples] == [(SEED, KST)]
     if fmt == "jsonld":
         assert json.loads(get(url, CONSTRUCT, params={"format": fmt}).text)[0]["@id"] == SEED
+    described = get(url, f"DESCRIBE <{SEED}>", headers={"Accept": accept})
+    assert described.status_code == 200, described.text
+    triples = list(ox.parse(described.content, format=rdf_format))
+    assert any(t.subject.value == SEED and t.object.value == KST for t in triples)
 
 
 def test_accept_q_values_choose_the_format(url):
