@@ -156,15 +156,19 @@ def up(fiches: Path, store_dir: Path, host: str, port: int, timeout: float,
               help="Query this SPARQL endpoint instead of a store.")
 @click.option("--eurlex-endpoint", default=None, metavar="URL",
               help="Use this endpoint instead of EUR-Lex CELLAR in federated queries (mirrors, tests).")
+@click.option("--client-service", is_flag=True,
+              help="Call SERVICE endpoints from kgbuild (form-encoded POST) rather than through "
+                   "Oxigraph; done anyway when Oxigraph's call fails.")
 def query(name: str, params: tuple[str, ...], fmt: str, store_dir: Path | None,
-          endpoint: str | None, eurlex_endpoint: str | None) -> None:
+          endpoint: str | None, eurlex_endpoint: str | None, client_service: bool) -> None:
     """Run catalogue query NAME (see queries/) or a .rq FILE on a store or an endpoint."""
     from .query import format_results, run_query
 
     if store_dir is not None and endpoint is not None:
         raise click.UsageError("give --store or --endpoint, not both")
     results = run_query(name, params=params, store=store_dir or Path("data/store"),
-                        endpoint=endpoint, eurlex_endpoint=eurlex_endpoint)
+                        endpoint=endpoint, eurlex_endpoint=eurlex_endpoint,
+                        client_service=client_service, log=lambda line: click.echo(line, err=True))
     click.echo(format_results(results, fmt))
 
 

@@ -378,13 +378,18 @@ def open_store(store_dir: Path | str) -> ox.Store:
 
 def run_query(name_or_file: str, *, params: tuple[str, ...] | list[str] = (),
               store: Path | str | None = None, endpoint: str | None = None,
-              eurlex_endpoint: str | None = None, timeout: float = 60.0):
+              eurlex_endpoint: str | None = None, timeout: float = 60.0,
+              client_service: bool = False, log=None):
     """Run a catalogue query (or a ``.rq`` file) on a store or an endpoint.
 
     Returns pyoxigraph results (``QuerySolutions``, ``QueryBoolean`` or ``QueryTriples``).
     On a store, parameters are bound with ``substitutions=`` (so a parameter's variable must be
     projected); on an endpoint, by a VALUES block of serialized terms. A ``VALUES ?p {…}`` block
     already in the query (inside SERVICE) is filled with the values on both.
+
+    SERVICE blocks are Oxigraph's to call; when that fails (or with ``client_service``), kgbuild
+    calls them itself (``client_side_services``: form-encoded POST, which every SPARQL server
+    takes) and runs the rest; ``log`` hears of that fallback.
 
     >>> res = run_query("fiches-citing-kamerstuk", store="/nonexistent")
     Traceback (most recent call last):
@@ -410,6 +415,22 @@ def run_query(name_or_file: str, *, params: tuple[str, ...] | list[str] = (),
             raise QueryError(f"parameter '{name}' takes one value here")
         else:
             substitutions[ox.Variable(name)] = terms[0]
+    federated = bool(inspect_query(text).services)
+    if federated and client_service:
+        text = client_side_services(text, timeout=timeout)
+    try:
+        return _run_text(text, query, target, endpoint, substitutions, timeout)
+    except KgbuildError as err:
+        if not federated or client_service:
+            raise
+        if log:
+            log(f"kgbuild query: the SERVICE call failed ({err}); calling the remote endpoint "
+                "from kgbuild instead")
+        return _run_text(client_side_services(text, timeout=timeout), query, target, endpoint,
+                         substitutions, timeout)
+
+
+def _run_text(text: str, query: CatalogueQuery, target, endpoint, substitutions, timeout):
     if endpoint is not None:
         return query_endpoint(endpoint, text, timeout=timeout)
     try:
@@ -419,6 +440,68 @@ def run_query(name_or_file: str, *, params: tuple[str, ...] | list[str] = (),
         raise QueryError(f"{query.path}: syntax error: {_one_line(err)}") from None
     except (OSError, RuntimeError, ValueError) as err:
         raise QueryError(f"{query.name}: {_one_line(err)}") from None
+
+
+def client_side_services(text: str, *, timeout: float = 60.0) -> str:
+    """Call every SERVICE block from here and put its answer in its place as a VALUES block.
+
+    The block goes to its endpoint as ``SELECT * WHERE { … }`` with the query's PREFIXes, by
+    form-encoded POST (``query_endpoint``); the rows come back as serialized RDF terms. A failing
+    ``SERVICE SILENT`` becomes an empty group, as SPARQL says.
+
+    >>> client_side_services("SELECT * WHERE { ?s ?p ?o }")
+    'SELECT * WHERE { ?s ?p ?o }'
+    """
+    while True:
+        tokens = tokenize(text)
+        prologue = " ".join(f"PREFIX {tokens[i + 1].text} {tokens[i + 2].text}"
+                            for i in range(len(tokens) - 2)
+                            if tokens[i].text.upper() == "PREFIX" and tokens[i + 2].kind == "iri")
+        at = next((i for i, t in enumerate(tokens)
+                   if t.kind == "word" and t.text.upper() == "SERVICE"), None)
+        if at is None:
+            return text
+        silent = tokens[at + 1].text.upper() == "SILENT"
+        known = {tokens[i + 1].text[:-1]: tokens[i + 2].text[1:-1] for i in range(len(tokens) - 2)
+                 if tokens[i].text.upper() == "PREFIX" and tokens[i + 2].kind == "iri"}
+        url = _service_iri(tokens[at + 1 + silent], known)
+        opening = at + 2 + silent
+        if tokens[opening].text != "{":
+            raise QueryError(f"SERVICE <{url}>: expected '{{'")
+        depth, closing = 0, None
+        for j in range(opening, len(tokens)):
+            if tokens[j].kind == "other" and tokens[j].text in "{}":
+                depth += 1 if tokens[j].text == "{" else -1
+                if depth == 0:
+                    closing = j
+                    break
+        if closing is None:
+            raise QueryError(f"SERVICE <{url}>: its block is not closed")
+        body = text[tokens[opening].start + 1:tokens[closing].start]
+        try:
+            answer = query_endpoint(url, f"{prologue}\nSELECT * WHERE {{{body}}}", timeout=timeout)
+            replacement = _values_of_results(answer)
+        except KgbuildError:
+            if not silent:
+                raise
+            replacement = "{}"
+        text = text[:tokens[at].start] + replacement + text[tokens[closing].start + 1:]
+
+
+def _values_of_results(results) -> str:
+    """SELECT results as a VALUES block (blank nodes, which VALUES cannot hold, as UNDEF).
+
+    >>> store = ox.Store()
+    >>> _values_of_results(store.query("SELECT ?a ?b { VALUES (?a ?b) { (1 UNDEF) } }"))
+    'VALUES (?a ?b) { ("1"^^<http://www.w3.org/2001/XMLSchema#integer> UNDEF) }'
+    """
+    names = [v.value for v in results.variables]
+    rows = []
+    for row in results:
+        cells = [row[n] for n in names]
+        rows.append("(" + " ".join("UNDEF" if c is None or isinstance(c, ox.BlankNode) else str(c)
+                                   for c in cells) + ")")
+    return f"VALUES ({' '.join('?' + n for n in names)}) {{ {' '.join(rows)} }}"
 
 
 def _union(store) -> bool:

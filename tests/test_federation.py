@@ -136,6 +136,36 @@ class _Misbehaving(BaseHTTPRequestHandler):
         pass
 
 
+def picky_server(target: str) -> ThreadingHTTPServer:
+    """A stand-in that, like a Virtuoso reported to, takes form-encoded POSTs only (it relays
+    them to ``target``) and refuses ``application/sparql-query`` bodies."""
+
+    class Picky(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+                resp = httpx.post(target, content=body, timeout=30, headers={
+                    "Content-Type": self.headers["Content-Type"],
+                    "Accept": self.headers.get("Accept", "*/*")})
+                status, ctype, out = resp.status_code, resp.headers["content-type"], resp.content
+            else:
+                status, ctype, out = 415, "text/plain", b"form-encoded queries only"
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Picky)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 @pytest.fixture(scope="module")
 def broken():
     """Three bad remotes: one cutting its answer off, one never answering, one not there."""
@@ -248,3 +278,27 @@ def test_a_failing_service_is_a_clear_error(broken, endpoint, which, status, mes
     # the endpoint still answers
     ok = httpx.get(endpoint, params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
     assert ok.status_code == 200
+
+
+def test_client_side_service_calls(store, eurlex, endpoint):
+    for target in (["--store", str(store)], ["--endpoint", endpoint]):
+        result = kgbuild("query", "eurlex-proposals", "--client-service", "--format", "json",
+                         "--eurlex-endpoint", eurlex, *target)
+        assert result.returncode == 0, result.stderr
+        check_eurlex_rows(rows_of(result.stdout), proposals(store))
+
+
+def test_falls_back_to_form_encoded_calls_when_oxigraph_s_call_fails(store, eurlex):
+    picky = picky_server(eurlex)
+    url = f"http://127.0.0.1:{picky.server_address[1]}/sparql"
+    try:
+        refused = httpx.post(url, content=b"ASK {}", timeout=30,
+                             headers={"Content-Type": "application/sparql-query"})
+        assert refused.status_code == 415
+        result = kgbuild("query", "eurlex-proposals", "--format", "json", "--store", str(store),
+                         "--eurlex-endpoint", url)
+        assert result.returncode == 0, result.stderr
+        assert "calling the remote endpoint from kgbuild instead" in result.stderr
+        check_eurlex_rows(rows_of(result.stdout), proposals(store))
+    finally:
+        picky.shutdown()
