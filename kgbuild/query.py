@@ -4,7 +4,7 @@ The endpoint (``kgbuild/serve.py``) inspects every query before it runs: updates
 every SERVICE IRI must be on the allowlist. ``kgbuild query`` runs a catalogue query against a
 store or an endpoint, binding ``--param`` values as RDF terms, never pasted into the text.
 
->>> info = inspect_query("PREFIX e: <http://e.org/> SELECT * WHERE { SERVICE e:sparql { ?s ?p ?o } }")
+>>> info = inspect_query("PREFIX e: <http://e.org/> SELECT * { SERVICE e:sparql { ?s ?p ?o } }")
 >>> info.kind, info.services
 ('SELECT', ['http://e.org/sparql'])
 >>> inspect_query("INSERT DATA { <a:b> <a:c> <a:d> }").kind
@@ -43,7 +43,8 @@ _TOKENS = [
     ("string", re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
                           r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\'', re.S)),
     ("var", re.compile(r"[?$][\w\u00B7-\U000EFFFF]+")),
-    ("pname", re.compile(r"(?:[^\W\d_][\w.\-\u00B7-\U000EFFFF]*)?:(?:[\w\-.:%\u00B7-\U000EFFFF]|\\.)*")),
+    ("pname", re.compile(r"(?:[^\W\d_][\w.\-\u00B7-\U000EFFFF]*)?:"
+                         r"(?:[\w\-.:%\u00B7-\U000EFFFF]|\\.)*")),
     ("word", re.compile(r"[A-Za-z_][A-Za-z0-9_]*")),
     ("other", re.compile(r".", re.S)),
 ]
@@ -289,7 +290,8 @@ def make_term(value: str, type_: str = "string") -> ox.NamedNode | ox.Literal:
     checks = {"integer": r"[+-]?\d+", "date": r"\d{4}-\d{2}-\d{2}", "gYear": r"\d{4}"}
     if type_ in checks:
         if not re.fullmatch(checks[type_], value):
-            raise QueryError(f"parameter value '{value}' is not {'an' if type_[0] in 'ai' else 'a'} {type_}")
+            article = "an" if type_[0] in "ai" else "a"
+            raise QueryError(f"parameter value '{value}' is not {article} {type_}")
         return ox.Literal(value, datatype=ox.NamedNode(XSD + type_))
     if type_ != "string":
         raise QueryError(f"unknown parameter type '{type_}'")

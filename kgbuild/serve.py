@@ -372,8 +372,8 @@ class WorkerPool:
             worker = self._idle.get(timeout=self.timeout)
         except queue.Empty:
             return 503, "text/plain; charset=utf-8", _line(
-                f"query not run: every query worker stayed busy until the {self.timeout:g} s timeout; "
-                "try again later")
+                f"query not run: every query worker stayed busy until the {self.timeout:g} s "
+                "timeout; try again later")
         try:
             worker.conn.send(request)
             if worker.conn.poll(max(deadline - time.monotonic(), 0.001)):
@@ -588,7 +588,8 @@ class Handler(BaseHTTPRequestHandler):
             if key in UPDATE_PARAMS:
                 raise HttpError(403, "this endpoint is read-only: SPARQL Update is not accepted")
             if key not in KNOWN_PARAMS:
-                raise HttpError(400, f"unknown parameter '{key}' (known: {', '.join(KNOWN_PARAMS)})")
+                known = ", ".join(KNOWN_PARAMS)
+                raise HttpError(400, f"unknown parameter '{key}' (known: {known})")
         queries, formats = params.get("query", []), params.get("format", [])
         if len(queries) > 1 or len(formats) > 1:
             raise HttpError(400, "give one 'query' and at most one 'format'")
@@ -682,8 +683,8 @@ def make_server(store: Path | str, *, host: str = "127.0.0.1", port: int = 7878,
     prefixes = read_prefixes(prefixes_path)
     pool = WorkerPool(store, size=workers or os.cpu_count() or 2, timeout=timeout,
                       prefixes=prefixes)
-    prefix_text = "\n".join(l for l in prefixes_path.read_text(encoding="utf-8").splitlines()
-                            if l.upper().startswith("PREFIX"))
+    prefix_text = "\n".join(line for line in prefixes_path.read_text(encoding="utf-8").splitlines()
+                            if line.upper().startswith("PREFIX"))
     endpoint = Endpoint(pool, frozenset((CELLAR_ENDPOINT, *allow_services)), prefixes,
                         ui_page(prefix_text), max_bytes=max_result_mb << 20)
     handler = type("BoundHandler", (Handler,), {"endpoint": endpoint})
@@ -781,8 +782,8 @@ def spawn(store: Path | str, *args: str, timeout: float = 60.0):
     """
     import subprocess
 
-    cmd = [sys.executable, "-c", "from kgbuild.cli import main; main()", "serve", "--store", str(store), "--host",
-           "127.0.0.1", "--port", "0", *args]
+    cmd = [sys.executable, "-c", "from kgbuild.cli import main; main()", "serve",
+           "--store", str(store), "--host", "127.0.0.1", "--port", "0", *args]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=Path(__file__).resolve().parent.parent)
     result: list[str] = []

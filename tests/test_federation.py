@@ -255,8 +255,8 @@ def test_service_allowed_only_for_listed_endpoints(store, eurlex):
 
 
 def test_allowed_service_answers_through_http(eurlex, endpoint):
-    query = ("SELECT ?work WHERE { SERVICE <%s> { ?work <%sresource_legal_id_celex> \"52025DC0723\" } }"
-             % (eurlex, CDM))
+    query = ("SELECT ?work WHERE { SERVICE <%s> { ?work <%sresource_legal_id_celex> "
+             "\"52025DC0723\" } }" % (eurlex, CDM))
     resp = httpx.post(endpoint, data={"query": query}, timeout=30)
     assert resp.status_code == 200, resp.text
     rows = json.loads(resp.text)["results"]["bindings"]

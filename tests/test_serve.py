@@ -86,7 +86,8 @@ def test_select_result_formats_parse(url, accept, fmt):
         if fmt == "csv":  # lossy: pyoxigraph does not parse it; the csv module does
             assert list(csv.reader(io.StringIO(resp.text))) == [["fiche"], [SEED]]
             continue
-        parsed = ox.parse_query_results(resp.content, format=ox.QueryResultsFormat.from_media_type(accept))
+        fmt_obj = ox.QueryResultsFormat.from_media_type(accept)
+        parsed = ox.parse_query_results(resp.content, format=fmt_obj)
         assert [row["fiche"].value for row in parsed] == [SEED]
     if fmt == "xml":
         ns = "{http://www.w3.org/2005/sparql-results#}"
@@ -114,7 +115,8 @@ def test_construct_formats_parse(url, accept, fmt, rdf_format):
 
 
 def test_accept_q_values_choose_the_format(url):
-    resp = get(url, LOOKUP, headers={"Accept": "text/csv;q=0.4, application/sparql-results+xml;q=0.9"})
+    accept = "text/csv;q=0.4, application/sparql-results+xml;q=0.9"
+    resp = get(url, LOOKUP, headers={"Accept": accept})
     assert resp.headers["content-type"].startswith("application/sparql-results+xml")
     resp = get(url, CONSTRUCT, headers={"Accept": "text/turtle;q=0.2, application/n-triples"})
     assert resp.headers["content-type"].startswith("application/n-triples")
@@ -128,7 +130,8 @@ def test_ask_and_default_graph_policy(url):
     q = f"ASK {{ <{SEED}> <{BASE}ontology#underCompetence> <{BASE}id/competence/shared> }}"
     assert json.loads(get(url, q).text)["boolean"] is True
     # the inferred triple is in the inferred graph, not the fiche's own graph
-    q_graph = "SELECT DISTINCT ?g WHERE { GRAPH ?g { <%s> <%sontology#underCompetence> ?c } }" % (SEED, BASE)
+    q_graph = ("SELECT DISTINCT ?g WHERE { GRAPH ?g { <%s> <%sontology#underCompetence> ?c } }"
+               % (SEED, BASE))
     graphs = {r["g"]["value"] for r in json.loads(get(url, q_graph).text)["results"]["bindings"]}
     assert graphs == {inferred}
     # default-graph-uri narrows the default graph
@@ -202,7 +205,8 @@ def test_cors(url):
 
 
 def test_query_ui_and_service_description(url):
-    page = httpx.get(url, timeout=30, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    browser_accept = "text/html,application/xhtml+xml,*/*;q=0.8"
+    page = httpx.get(url, timeout=30, headers={"Accept": browser_accept})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "fiches-citing-kamerstuk" in page.text and "PREFIX bnc:" in page.text
     for marker in ('src="http', "src='http", 'href="http', "@import", "//cdn"):
