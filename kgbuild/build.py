@@ -315,7 +315,7 @@ def _stages(paths: list[Path], report: BuildReport, build_dir: Path, *, base: st
     _check_interrupted()
     with _Stage(report, "load"):
         try:
-            size = save(graph, build_dir)
+            named, merged = save(graph, build_dir)
         except OSError as err:
             raise StoreError(f"{store_dir}: cannot write the new store: "
                              f"{err.strerror or err}") from None
@@ -323,7 +323,8 @@ def _stages(paths: list[Path], report: BuildReport, build_dir: Path, *, base: st
         "files": len(paths), "parsed": len(paths) - len(report.failures),
         "failed": len(report.failures), "fiches": len(report.fiches),
         "triples_asserted": len(fiche_quads), "triples_background": len(background),
-        "triples_inferred": inferred, "quads_in_store": size}
+        "triples_inferred": inferred, "quads_in_named_graphs": named,
+        "triples_in_default_graph": merged, "quads_in_store": named + merged}
 
 
 def _parse(paths: list[Path], report: BuildReport, *, jobs: int, log: Callable[[str], None],

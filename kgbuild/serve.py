@@ -639,9 +639,9 @@ def service_description(endpoint_url: str, graph_format: str, services) -> bytes
                (me, ox.NamedNode(sd + "defaultDataset"), dataset),
                (dataset, a, ox.NamedNode(sd + "Dataset")),
                (dataset, ox.NamedNode("http://purl.org/dc/terms/description"), ox.Literal(
-                   "The default graph is the union of all graphs: asserted (one named graph per "
-                   "fiche), inferred, ontology and reference data. Use GRAPH to tell them apart "
-                   "or default-graph-uri to narrow it.", language="en"))]
+                   "The default graph is the RDF merge of all graphs, each triple once: asserted "
+                   "(one named graph per fiche), inferred, ontology and reference data. Use GRAPH "
+                   "to tell them apart or default-graph-uri to narrow it.", language="en"))]
     for feature in ("UnionDefaultGraph", "BasicFederatedQuery"):
         triples.append((me, ox.NamedNode(sd + "feature"), ox.NamedNode(sd + feature)))
     for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",

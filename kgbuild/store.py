@@ -5,8 +5,10 @@ Layout (``--store DIR``, default ``data/store``)::
     data/store                -> store.builds/20261128T012233Z-4242   (relative symlink)
     data/store.builds/.lock   (held by the running build: one build at a time)
     data/store.builds/20261128T012233Z-4242/
-        oxigraph/             the Oxigraph database (pyoxigraph.Store.read_only, oxigraph serve-read-only)
-        dump.nq.gz            every quad, N-Quads, gzip
+        oxigraph/             the Oxigraph database (pyoxigraph.Store.read_only, oxigraph serve-read-only):
+                              the named graphs, and in the default graph their RDF merge (each
+                              triple once), which queries without GRAPH see
+        dump.nq.gz            the named graphs, N-Quads, gzip (the merge is left out: it follows)
         report.json           written last: a build directory without it is unfinished
 
 A build writes a new directory under ``DIR.builds/`` and, once it is complete, points the
@@ -165,25 +167,33 @@ class BuildDir:
         return sum(1 for p in self.builds.iterdir() if p.is_dir())
 
 
-def save(graph: Store, build: Path) -> int:
-    """Write the in-memory store ``graph`` into build directory ``build``: the Oxigraph database
-    ``oxigraph/`` (bulk load) and ``dump.nq.gz``. Returns the number of quads.
+MERGE = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def save(graph: Store, build: Path) -> tuple[int, int]:
+    """Write the in-memory store ``graph`` (named graphs only) into build directory ``build``:
+    ``dump.nq.gz`` and the Oxigraph database ``oxigraph/`` (bulk load), whose default graph gets
+    the RDF merge of all named graphs. Oxigraph 0.5's union default graph repeats a triple once
+    per graph that holds it; the merge holds it once. Returns the number of quads in the named
+    graphs (what the dump holds) and of triples in the default graph.
 
     >>> import tempfile
     >>> from pyoxigraph import NamedNode, Quad
-    >>> g = Store()
-    >>> g.add(Quad(NamedNode("http://e.org/s"), NamedNode("http://e.org/p"), NamedNode("http://e.org/o")))
-    >>> save(g, Path(tempfile.mkdtemp()))
-    1
+    >>> g, s, p = Store(), NamedNode("http://e.org/s"), NamedNode("http://e.org/p")
+    >>> g.add(Quad(s, p, NamedNode("http://e.org/o"), NamedNode("http://e.org/g1")))
+    >>> g.add(Quad(s, p, NamedNode("http://e.org/o"), NamedNode("http://e.org/g2")))
+    >>> save(g, Path(tempfile.mkdtemp()))  # two named-graph quads and one merged triple
+    (2, 1)
     """
     plain = build / "dump.nq"  # through a file: the dump is never all in memory
     graph.dump(str(plain), format=RdfFormat.N_QUADS)
+    named = len(graph)
+    graph.update(MERGE)
     store = Store(str(build / DATABASE))
-    store.bulk_load(path=str(plain), format=RdfFormat.N_QUADS, lenient=True)  # our own output
+    store.bulk_extend(graph)  # from memory, so blank nodes keep their identity across graphs
     store.flush()
-    size = len(store)
     del store  # closes the database
     with open(plain, "rb") as src, gzip.open(build / DUMP, "wb", compresslevel=3) as out:
         shutil.copyfileobj(src, out, 1 << 20)
     plain.unlink()
-    return size
+    return named, len(graph) - named

@@ -152,4 +152,5 @@ def validate_store(store: Path, *, base: str = DEFAULT_BASE) -> ValidationResult
         db = ox.Store.read_only(str(location))
     except OSError as err:
         raise InputError(str(store), f"cannot open the store: {err}") from None
-    return validate_quads(db.quads_for_pattern(None, None, None, None), base=base)
+    named = (q for q in db if not isinstance(q.graph_name, ox.DefaultGraph))  # not the merge
+    return validate_quads(named, base=base)

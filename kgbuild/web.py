@@ -888,7 +888,7 @@ def _home_facts(req: Request) -> dict[str, Any]:
         "acts": _count(req, "?f bnc:citesEUAct ?x"),
         "documents": _count(req, "?f bnc:assesses ?x"),
         "provisions": _count(req, "?f bnc:citesTreatyProvision ?x"),
-        "quads": (report.get("counts") or {}).get("quads_in_store"),
+        "quads": (report.get("counts") or {}).get("quads_in_named_graphs"),
         "built": report.get("finished"),
         "browse": [
             ("Competence categories", _browse(req, "bnc:underCompetence")),
@@ -959,7 +959,7 @@ LINK_TARGETS = [  # (name, title, IRI prefix of the target dataset's resources)
 def _void_stats(req: Request) -> dict[str, Any]:
     report = build_report()
     counts = report.get("counts") or {}
-    quads = counts.get("quads_in_store")
+    quads = counts.get("quads_in_named_graphs")  # what the dump holds; the default graph merges them
     if quads is None:
         rows = req.sparql("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
         quads = int(rows[0]["n"].value) if rows else 0

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+import pyoxigraph as ox
 from pyoxigraph import RdfFormat, parse
 
 from kgbuild.build import build, iter_sources
@@ -77,7 +78,12 @@ def test_dump_and_report_match_the_store(built):
     store = open_read_only(store_dir)
     with gzip.open(store_dir / "dump.nq.gz") as f:
         dumped = list(parse(f, format=RdfFormat.N_QUADS))
-    assert len(dumped) == len(store) == report.counts["quads_in_store"]
+    named = [q for q in store if not isinstance(q.graph_name, ox.DefaultGraph)]
+    merged = {(q.subject, q.predicate, q.object) for q in named}
+    default = [q for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())]
+    assert len(dumped) == len(named) and len(store) == report.counts["quads_in_store"]
+    assert {(q.subject, q.predicate, q.object) for q in default} == merged
+    assert len(default) == len(merged) < len(named)  # the merge holds each triple once
     on_disk = json.loads((store_dir / "report.json").read_text())
     assert on_disk["counts"] == report.counts and on_disk["exit_status"] == 0
     for path, entry in on_disk["sources"].items():  # checksums for change detection
