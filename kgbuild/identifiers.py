@@ -94,20 +94,22 @@ _ONE_ACT_RE = re.compile(rf"({_ORIGIN})?\s*((?:[Nn]r\.?|[Nn]o\.?|[Nn]umber)\s*)?
                          r"(\s*/\s*(?:EU|EG|EEG|EC|EEC|GBVB|JBZ|Euratom))?")
 
 
-def _act_celex(type_letter: str, origin: str | None, numbered: bool, a: str, b: str,
-               suffix: str | None) -> str | None:
-    """CELEX of one act from its two numbers; which is the year depends on the era."""
-    a_int, b_int = int(a), int(b)
+def _act_celex(type_letter: str, origin: str | None, numbered: bool, a: str, b: str) -> str | None:
+    """CELEX of one act from its two numbers; which one is the year depends on the era.
+
+    >>> _act_celex("R", "(EU)", False, "2024", "1689"), _act_celex("R", "(EG)", True, "767", "2008")
+    ('32024R1689', '32008R0767')
+    """
 
     def is_year(n: str) -> bool:
-        return len(n) == 4 and 1950 <= int(n) <= date.today().year + 1 or len(n) == 2
+        return len(n) == 2 or len(n) == 4 and 1950 <= int(n) <= date.today().year + 1
 
     if numbered:  # "(EC) No 767/2008", "Besluit nr. 1313/2013/EU": number/year
         number, year = a, b
-    elif type_letter == "R" and origin and a_int >= 2015 and is_year(a):
-        number, year = b, a  # new numbering since 2015: (EU) 2024/1689
-    elif type_letter == "R" and is_year(b) and not (suffix is None and origin and is_year(a) and a_int >= 2015):
-        number, year = a, b  # old regulation numbering: (EU) 1025/2012
+    elif type_letter == "R" and origin and is_year(a) and int(a) >= 2015:
+        number, year = b, a  # regulations numbered since 2015: (EU) 2024/1689
+    elif type_letter == "R" and is_year(b):
+        number, year = a, b  # earlier regulations: (EU) 1025/2012
     elif is_year(a):
         number, year = b, a  # directives and decisions: 2000/31/EG, (EU) 2016/680
     else:
@@ -134,8 +136,8 @@ def eu_acts(text: str) -> list[str]:
     for match in _ACT_LIST.finditer(flat):
         letter = _ACT_TYPES[match.group(1).lower()]
         for one in _ONE_ACT_RE.finditer(match.group(2)):
-            origin, numbered, a, b, suffix = one.groups()
-            celex = _act_celex(letter, origin, bool(numbered), a, b, suffix)
+            origin, numbered, a, b = one.groups()[:4]
+            celex = _act_celex(letter, origin, bool(numbered), a, b)
             if celex:
                 found.append(celex)
     for celex in celex_numbers(text):

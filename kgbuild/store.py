@@ -35,9 +35,8 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Iterable
 
-from pyoxigraph import Quad, RdfFormat, Store
+from pyoxigraph import RdfFormat, Store
 
 from .errors import KgbuildError
 

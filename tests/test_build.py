@@ -21,16 +21,12 @@ from pyoxigraph import RdfFormat, parse
 from kgbuild.build import build, iter_sources
 from kgbuild.errors import InputError
 from kgbuild.store import builds_dir, current, open_read_only
+from tests.helpers import kgbuild
 
 ROOT = Path(__file__).resolve().parent.parent
 FICHES = ROOT / "data" / "fiches"
 B = "https://w3id.org/bnc-fiches/"
 APPLY_AI = B + "id/fiche/com-2025-723"  # 2025D46581, in data/fiches as .docx and .txt
-
-
-def kgbuild(*args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kgbuild", *args], capture_output=True,
-                          text=True, cwd=ROOT, timeout=600, **kw)
 
 
 def fiche_iris(store_dir: Path) -> set[str]:

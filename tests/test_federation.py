@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -19,9 +18,9 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from kgbuild.build import build
 from kgbuild.query import find_query
 from kgbuild.serve import spawn
+from tests.helpers import corpus_store, kgbuild, rows_of
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/bnc-fiches/"
@@ -29,14 +28,6 @@ SEED = BASE + "id/fiche/com-2025-723"
 CDM = "http://publications.europa.eu/ontology/cdm#"
 CELLAR = "https://publications.europa.eu/webapi/rdf/sparql"
 UNRELATED = "52019DC0640"  # in the stand-in, not a proposal of any fiche
-
-
-def corpus_store(tmp_path_factory) -> Path:
-    """The real corpus, built once per test session (shared by the test modules)."""
-    store = tmp_path_factory.getbasetemp() / "corpus" / "store"
-    if not (store / "oxigraph").is_dir():
-        build([ROOT / "data" / "fiches"], store, progress=False)
-    return store
 
 
 def free_port() -> int:
@@ -189,16 +180,6 @@ def endpoint(store, eurlex, broken):
     yield url
     proc.terminate()
     proc.wait(10)
-
-
-def kgbuild(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from kgbuild.cli import main; main()", *args],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
-
-
-def rows_of(stdout: str) -> list[dict[str, str]]:
-    return [{k: v["value"] for k, v in b.items()}
-            for b in json.loads(stdout)["results"]["bindings"]]
 
 
 def check_eurlex_rows(rows: list[dict[str, str]], expected_celex: list[str]) -> None:

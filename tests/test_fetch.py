@@ -7,7 +7,6 @@ recorded-shape pages, a real .docx fiche and generated PDF fiches, and injected 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -14,15 +12,12 @@ from tests.docxgen import make_fiche_docx
 from kgbuild.errors import InputError
 from kgbuild.parse import parse_file
 from tests.scoring import f1, score
+from tests.helpers import kgbuild
 
 ROOT = Path(__file__).resolve().parent.parent
 FICHES = ROOT / "data" / "fiches"
 GOLD = ROOT / "tests" / "gold"
 HELD_OUT = ROOT / "tests" / "fiches"
-
-
-def kgbuild(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kgbuild", *args], capture_output=True, text=True, cwd=cwd)
 
 
 def total_f1(pairs) -> tuple[float, list[str]]:

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from rdflib.plugins.sparql import prepareQuery
 
-from kgbuild.build import build
 from kgbuild.query import QUERIES_DIR, load_catalogue, read_prefixes
 from kgbuild.serve import spawn
+from tests.helpers import corpus_store, kgbuild, rows_of
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/bnc-fiches/"
@@ -55,14 +52,6 @@ EXPECTED = {
 }
 
 
-def corpus_store(tmp_path_factory) -> Path:
-    """The real corpus, built once per test session (shared by the test modules)."""
-    store = tmp_path_factory.getbasetemp() / "corpus" / "store"
-    if not (store / "oxigraph").is_dir():
-        build([ROOT / "data" / "fiches"], store, progress=False)
-    return store
-
-
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     return corpus_store(tmp_path_factory)
@@ -74,16 +63,6 @@ def endpoint(store):
     yield url
     proc.terminate()
     proc.wait(10)
-
-
-def kgbuild(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from kgbuild.cli import main; main()", *args],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
-
-
-def rows_of(stdout: str) -> list[dict[str, str]]:
-    data = json.loads(stdout)
-    return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
 
 
 def test_the_catalogue_has_every_required_question():

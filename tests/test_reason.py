@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import owlrl
 import rdflib
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Triple, parse
+from pyoxigraph import Literal, RdfFormat, Triple, parse
 
 from kgbuild.reason import OWL, RDF, RDFS, XSD, compile_rules, infer
 

@@ -19,6 +19,7 @@ import pytest
 
 from kgbuild.build import build
 from kgbuild.serve import spawn
+from tests.helpers import corpus_store
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/bnc-fiches/"
@@ -28,14 +29,6 @@ LOOKUP = f"SELECT ?fiche WHERE {{ ?fiche <{BASE}ontology#citesKamerstuk> <{KST}>
 CONSTRUCT = f"CONSTRUCT {{ ?fiche <{BASE}ontology#citesKamerstuk> <{KST}> }} WHERE " \
             f"{{ ?fiche <{BASE}ontology#citesKamerstuk> <{KST}> }}"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
-
-
-def corpus_store(tmp_path_factory) -> Path:
-    """The real corpus, built once per test session (shared by the test modules)."""
-    store = tmp_path_factory.getbasetemp() / "corpus" / "store"
-    if not (store / "oxigraph").is_dir():
-        build([ROOT / "data" / "fiches"], store, progress=False)
-    return store
 
 
 @pytest.fixture(scope="module")
