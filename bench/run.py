@@ -45,6 +45,7 @@ def main() -> None:
         made = time.perf_counter() - t0
         store = args.keep or tmp / "store"
         report = build([tmp / "fiches"], store, jobs=args.jobs, progress=False)
+        again = build([tmp / "fiches"], store, jobs=args.jobs, progress=False)  # nothing changed
 
     t, cpu, c = report.timings_s, report.cpu_s, report.counts
     jobs = args.jobs or os.cpu_count()
@@ -61,6 +62,9 @@ def main() -> None:
         print(f"{name:<28}{t[key]:>10.2f}{cpu[key]:>10.2f}{mem[key]:>14}")
     print(f"{'total build':<28}{t['total']:>10.2f}{cpu['total']:>10.2f}"
           "   (targets: total < 60 s, reasoning < 10 s)")
+    print(f"{'rebuild, nothing changed':<28}{again.timings_s['total']:>10.2f}"
+          f"{again.cpu_s['total']:>10.2f}   ({again.records_reused} records reused, "
+          f"parse {again.timings_s['parse']:.2f} s)")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
           "(other processes slow the wall-clock figures)")
     print(f"peak RSS: build process {peak_mib(resource.RUSAGE_SELF):.0f} MiB "

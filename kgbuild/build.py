@@ -11,6 +11,11 @@ build goes on. Exit status of the command: 0 all parsed, 1 some failed, 2 an err
 the build (unwritable store, no sources, no file parsed at all, another build running); the
 previous store is then untouched.
 
+Builds are incremental: each build directory keeps the records it parsed (``records.jsonl.gz``),
+and the next build reuses the record of every file whose content (and, for a harvested file,
+open-data metadata) and parser code are unchanged; only new and changed files are parsed.
+Mapping and reasoning always run over every fiche.
+
 The same fiche read from several files (``2025D46581.docx`` and its ``.txt`` rendering) has one
 IRI (``fiche_key``). Its graph is mapped from one record, the one with most extracted facts
 (ties: .docx before .pdf before text, then the path); the report lists every source of it.
@@ -21,6 +26,7 @@ IRI (``fiche_key``). Its graph is mapped from one record, the one with most extr
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -40,10 +46,11 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
 from . import __version__
 from .errors import InputError, KgbuildError
-from .record import FicheRecord
-from .store import REPORT, BuildDir, StoreError, save
+from .record import FicheRecord, record_from_json
+from .store import REPORT, BuildDir, StoreError, current, save
 
 DEFAULT_BASE = "https://w3id.org/bnc-fiches/"
+RECORDS = "records.jsonl.gz"  # the parsed records of a build, reused by the next one
 PROV = "http://www.w3.org/ns/prov#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 DEFAULT_SOURCES = ("data/fiches",)
@@ -81,6 +88,7 @@ class BuildReport:
     cpu_s: dict[str, float] = field(default_factory=dict)  # CPU per stage, parser processes included
     peak_rss_mib: dict[str, int] = field(default_factory=dict)  # build process, after each stage
     reasoning_unsupported: list[str] = field(default_factory=list)
+    records_reused: int = 0  # files whose record came from the previous build
 
     @property
     def exit_status(self) -> int:
@@ -294,7 +302,8 @@ def _stages(paths: list[Path], report: BuildReport, build_dir: Path, *, base: st
 
     store_dir = report.store
     with _Stage(report, "parse"):
-        by_key = _parse(paths, report, jobs=jobs, log=log, progress=progress)
+        by_key, records = _parse(paths, report, jobs=jobs, log=log, progress=progress)
+        _save_records(build_dir, records)
     if not by_key:
         raise KgbuildError(f"none of the {len(paths)} files could be parsed; "
                            f"{store_dir} is unchanged")
@@ -328,28 +337,93 @@ def _stages(paths: list[Path], report: BuildReport, build_dir: Path, *, base: st
 
 
 def _parse(paths: list[Path], report: BuildReport, *, jobs: int, log: Callable[[str], None],
-           progress: bool) -> dict[str, list[tuple[str, FicheRecord]]]:
-    """Parse every file; the records by fiche key, each with its path. Failures are reported."""
+           progress: bool) -> tuple[dict[str, list[tuple[str, FicheRecord]]], dict[str, FicheRecord]]:
+    """Parse every file, reusing the previous build's record of an unchanged one. Returns the
+    records by fiche key, each with its path, and every record by its record key (to be kept
+    for the next build). Failures are reported."""
     from .mapping import fiche_key
 
+    previous = _load_records(Path(report.store))
+    fingerprint = parser_fingerprint()
+    results: dict[Path, tuple] = {}
+    todo: list[Path] = []
+    for path in paths:
+        try:
+            sha, size = _sha256(path)
+        except OSError:
+            todo.append(path)  # the parser reports it
+            continue
+        cached = previous.get(_record_key(path, sha, fingerprint))
+        if cached is None:
+            todo.append(path)
+        else:
+            results[path] = (path, sha, size, record_from_json(cached), None)
+    report.records_reused = len(results)
     by_key: dict[str, list[tuple[str, FicheRecord]]] = {}
-    with _progress(len(paths), "parsing", progress) as bar:
-        for path, sha, size, record, failure in parse_all(paths, jobs=jobs, progress=bar):
+    records: dict[str, FicheRecord] = {}
+    with _progress(len(todo), "parsing", progress) as bar:
+        for result in parse_all(todo, jobs=jobs, progress=bar):
             _check_interrupted()
-            entry = {"sha256": sha, "bytes": size, "status": "parsed",
-                     "resolved": str(Path(path).resolve())}
-            report.sources[str(path)] = entry
-            if record is not None:
-                try:
-                    key = fiche_key(record)
-                except KgbuildError as err:
-                    failure = f"{path}: {getattr(err, 'reason', err)}"
-            if failure:
-                _fail(report, [str(path)], failure, log)
-                continue
-            entry["fiche"] = key
-            by_key.setdefault(key, []).append((str(path), record))
-    return by_key
+            results[result[0]] = result
+    for path in paths:
+        path, sha, size, record, failure = results[path]
+        entry = {"sha256": sha, "bytes": size, "status": "parsed",
+                 "resolved": str(Path(path).resolve())}
+        report.sources[str(path)] = entry
+        if record is not None:
+            try:
+                key = fiche_key(record)
+            except KgbuildError as err:
+                failure = f"{path}: {getattr(err, 'reason', err)}"
+        if failure:
+            _fail(report, [str(path)], failure, log)
+            continue
+        entry["fiche"] = key
+        records[_record_key(path, sha, fingerprint)] = record
+        by_key.setdefault(key, []).append((str(path), record))
+    return by_key, records
+
+
+def parser_fingerprint() -> str:
+    """A hash of the code that turns a file into a record: a record is reused only from the
+    same code (a changed parser re-parses everything).
+
+    >>> len(parser_fingerprint())
+    16
+    """
+    package = Path(__file__).resolve().parent
+    files = [package / name for name in ("document.py", "identifiers.py", "parse.py", "record.py",
+                                         "fetch.py")] + sorted((package / "readers").glob("*.py"))
+    digest = hashlib.sha256(__version__.encode())
+    for path in files:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _record_key(path: Path, sha: str, fingerprint: str) -> str:
+    """What a record depends on: the file's place and content, its open-data metadata (for a
+    harvested file) and the parser code."""
+    from .fetch import harvested_file
+
+    item = harvested_file(Path(path))
+    metadata = json.dumps(item.entry, sort_keys=True) if item else ""
+    return hashlib.sha256(f"{Path(path).resolve()}\0{sha}\0{metadata}\0{fingerprint}".encode()).hexdigest()
+
+
+def _load_records(store_dir: Path) -> dict[str, dict]:
+    """The records of the current build (record key -> record JSON); empty when there are none."""
+    build = current(store_dir)
+    try:
+        with gzip.open(build / RECORDS, "rt", encoding="utf-8") as lines:
+            return {item["key"]: item["record"] for item in map(json.loads, lines)}
+    except (OSError, TypeError, ValueError, KeyError, EOFError):
+        return {}  # no previous build, or an unreadable cache: parse everything
+
+
+def _save_records(build_dir: Path, records: dict[str, FicheRecord]) -> None:
+    with gzip.open(build_dir / RECORDS, "wt", encoding="utf-8", compresslevel=3) as out:
+        for key, record in records.items():
+            out.write(json.dumps({"key": key, "record": record.to_json()}, ensure_ascii=False) + "\n")
 
 
 def _map(by_key: dict[str, list[tuple[str, FicheRecord]]], report: BuildReport, *, base: str,

@@ -81,7 +81,8 @@ def build(sources: tuple[Path, ...], store_dir: Path, base: str, jobs: int | Non
     c, t = report.counts, report.timings_s
     warnings = sum(len(f["warnings"]) for f in report.fiches)
     click.echo(f"kgbuild build: {c['fiches']} fiches from {c['parsed']} of {c['files']} files "
-               f"({c['failed']} failed, {warnings} warnings: see report.json), "
+               f"({c['failed']} failed, {warnings} warnings: see report.json; "
+               f"{report.records_reused} unchanged, not parsed again), "
                f"{c['triples_asserted']} triples asserted, {c['triples_inferred']} inferred, "
                f"{t['total']:.1f} s -> {store_dir}", err=True)
     sys.exit(report.exit_status)
@@ -238,8 +239,8 @@ def fetch(**options) -> None:
 def update(store_dir: Path, base: str, force: bool, **options) -> None:
     """Fetch, then rebuild the store from the harvest if anything changed (for a daily timer).
 
-    The build is a full rebuild from the cache (fast: nothing is downloaded again); when the
-    harvest changed nothing the store is kept. Exit status: 0 done, 1 some documents failed
+    The build is incremental: only new and changed files are parsed again (the records of the
+    others come from the previous build); when the harvest changed nothing the store is kept. Exit status: 0 done, 1 some documents failed
     to download or parse (what could be built is live), 2 nothing could be built.
     """
     from .build import build as run_build
@@ -258,7 +259,7 @@ def update(store_dir: Path, base: str, force: bool, **options) -> None:
     save_last_build(out, fingerprint)
     c = report.counts
     click.echo(f"kgbuild update: {c['fiches']} fiches from {c['parsed']} of {c['files']} files "
-               f"-> {store_dir}", err=True)
+               f"({report.records_reused} unchanged, not parsed again) -> {store_dir}", err=True)
     sys.exit(max(status, report.exit_status))
 
 

@@ -717,7 +717,7 @@ def parse_source(path: str | Path) -> FicheRecord:
     '22112-4031'
     """
     path = Path(path)
-    item = _harvested_by_path(path)
+    item = harvested_file(path)
     if item is None:
         from .parse import parse_file
 
@@ -725,7 +725,7 @@ def parse_source(path: str | Path) -> FicheRecord:
     return read_harvested(item)
 
 
-def _harvested_by_path(path: Path) -> HarvestedFile | None:
+def harvested_file(path: Path) -> HarvestedFile | None:
     """The harvested fiche stored at ``path`` (``ROOT/objects/sha256/ab/cdef…``), if any."""
     if len(path.parts) < 4 or path.parts[-4:-2] != ("objects", "sha256"):
         return None

@@ -203,3 +203,27 @@ def test_build_terminated_cleans_up_and_says_so(tmp_path, big_corpus, until):
     assert "interrupted by SIGTERM" in err.strip().splitlines()[-1]
     assert not partial.exists() and current(store) == old and fiche_iris(store) == old_fiches
     assert sorted(os.listdir(builds_dir(store))) == sorted([".lock", old.name])
+
+
+def test_a_rebuild_parses_only_what_changed_and_gives_the_same_graph(tmp_path):
+    corpus, store = tmp_path / "fiches", tmp_path / "store"
+    shutil.copytree(FICHES, corpus)
+    first = build([corpus], store, progress=False)
+    assert first.records_reused == 0
+    dump = gzip.open(store / "dump.nq.gz").read()
+    second = build([corpus], store, progress=False)
+    assert second.records_reused == len(first.sources) == 15
+    again = gzip.open(store / "dump.nq.gz").read()
+    without_blank_nodes = [sorted(line for line in data.decode().splitlines() if "_:" not in line)
+                           for data in (dump, again)]
+    assert without_blank_nodes[0] == without_blank_nodes[1]
+    assert len(again.splitlines()) == len(dump.splitlines())
+
+    changed = corpus / "kst-22112-2738.txt"
+    changed.write_text(changed.read_text(encoding="utf-8").replace("Raad Algemene Zaken (RAZ)",
+                                                                   "Raad Buitenlandse Zaken"), encoding="utf-8")
+    third = build([corpus], store, progress=False)
+    assert third.records_reused == 14
+    formations = {row["l"].value for row in open_read_only(store).query(
+        f"SELECT ?l WHERE {{ ?f <{B}ontology#councilFormation> ?c . ?c <http://www.w3.org/2000/01/rdf-schema#label> ?l }}")}
+    assert "Raad Buitenlandse Zaken" in formations and "Raad Algemene Zaken (RAZ)" not in formations
