@@ -151,12 +151,12 @@ def parse_document(doc: Document) -> FicheRecord:
     record = FicheRecord(source=doc.source, source_format=doc.format)
     record.footnotes = [Footnote(f.id, f.text) for f in doc.footnotes]
     letter_start, letter_end = _cover_letter(units)
-    header = units[:letter_start] if letter_start is not None else units[:_body_start(units, 0)]
-    body_from = letter_end if letter_end is not None else _body_start(units, 0)
-    body = units[body_from:]
+    if letter_start is None:
+        letter_start = letter_end = _body_start(units, 0)  # no letter: header, then the fiche
+    header, body = units[:letter_start], units[letter_end:]
 
-    _parse_header(record, header, doc)
-    letter_titles = _parse_letter(record, units[letter_start:letter_end]) if letter_start is not None else []
+    _parse_header(record, header)
+    letter_titles = _parse_letter(record, units[letter_start:letter_end]) if letter_end > letter_start else []
     body_parts = _structure(body)
     record.title = _title(body_parts.titles + letter_titles, header)
     _parse_fields(record, body_parts.fields, general_complete=bool(body_parts.sections))
@@ -181,7 +181,8 @@ def _units(doc: Document) -> list[Unit]:
     units: list[Unit] = []
     for block in doc.blocks:
         if block.kind == "table" and block.rows:
-            units.extend(Unit(" | ".join(c for c in row if c)) for row in block.rows if any(row))
+            rows = [" | ".join(c for c in row if c) for row in block.rows if any(row)]
+            units.extend(Unit(row, footnotes=block.footnotes if i == 0 else []) for i, row in enumerate(rows))
             continue
         text = " ".join(block.text.split())
         if not text:
@@ -284,7 +285,8 @@ def _body_start(units: list[Unit], after: int) -> int:
     return after
 
 
-def _parse_header(record: FicheRecord, header: list[Unit], doc: Document) -> None:
+def _parse_header(record: FicheRecord, header: list[Unit]) -> None:
+    """What a website's metadata header says: document and zaak numbers, Kamerstuk, date, signer."""
     text = "\n".join(u.text for u in header)
     if m := re.search(r"\b((?:19|20)\d\dD\d{5})\b", text):
         record.tk_document_number = m.group(1)
@@ -400,11 +402,14 @@ def _parse_fields(record: FicheRecord, fields: dict[str, list[Unit]], general_co
     if (value := text_of("date_received")) is not None:
         record.date_received = _iso_date(value)
     if (value := text_of("com_numbers")) is not None:
-        record.com_numbers = [c for c in ids.com_numbers(value)]
+        record.com_numbers = ids.com_numbers(value)
+        _field_mentions(record, "com_numbers", record.com_numbers, value)
     if (value := text_of("eurlex")) is not None:
         record.celex = [c for c in ids.celex_numbers(value) if c[0] in "5C"]
+        _field_mentions(record, "celex", record.celex, value)
     if (value := text_of("impact_assessments")) is not None:
         record.impact_assessments = ids.staff_documents(value)
+        _field_mentions(record, "impact_assessments", record.impact_assessments, value)
     if (value := text_of("council_formation")) is not None and value.strip():
         record.council_formation = " ".join(value.split()).rstrip(".")
     if (value := text_of("ministries")) is not None:
@@ -413,6 +418,11 @@ def _parse_fields(record: FicheRecord, fields: dict[str, list[Unit]], general_co
         record.legal_basis = ids.treaty_articles(value)
     elif general_complete:
         record.legal_basis = []
+
+
+def _field_mentions(record: FicheRecord, kind: str, values: list[str], text: str) -> None:
+    """Where each identifier of an "Algemene gegevens" field is stated: the field itself."""
+    record.mentions.extend(Mention(kind, value, f"field:{kind}", " ".join(text.split())) for value in values)
 
 
 def _proposal_titles(units: list[Unit]) -> list[str]:
