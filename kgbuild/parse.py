@@ -38,8 +38,8 @@ FIELD_LABELS = [
     ("date_received", r"Datum\s+(?:ontvangst\s+)?(?:Commissie|Raads)(?:document|voorstel)"),
     ("com_numbers", r"Nr\.?\s+(?:Commissie|Raads)(?:document|voorstel)(?:en)?"),
     ("eurlex", r"EUR-?\s?[Ll]ex|Prelex"),
-    ("impact_assessments", r"Nr\.?\s+[Ii]mpact\s+[Aa]ssessment[^:\n]{0,120}?"
-                           r"(?=\s*:|\s*$|\s+(?:SWD|SEC|Niet|niet|Geen|geen|N\.?v\.?t)\b)"),
+    ("impact_assessments", r"Nr\.?\s+[Ii]mpact[\s-]+[Aa]ssessment[^:|\n]{0,120}?"
+                           r"(?=\s*[:|]|\s*$|\s+(?:SWD|SEC|Niet|niet|Geen|geen|N\.?v\.?t)\b)"),
     ("council_formation", r"Behandelingstraject\s+(?:in\s+de\s+)?Raad"),
     ("ministries", r"Eerstverantwoordelijke?\s+[Mm]inisterie"),
     ("combined", r"Rechtsbasis,\s+besluitvormingsprocedure[^:\n]*"),
@@ -69,7 +69,7 @@ SECTION_HEADINGS = [
               r"|Implementatie(?:\s+en\s+handhaving)?[^.\n]*|Implicaties\s+voor\s+uitvoering[^.\n]*"
               r"|Nederlandse\s+belangen\s+en\s+eerste\s+algemene\s+standpuntbepaling"),
 ]
-_FIELD_RE = [(name, re.compile(rf"^(?:{pattern})(?:\s*:\s*|\s+|$)(?P<value>.*)$", re.S)) for name, pattern in FIELD_LABELS]
+_FIELD_RE = [(name, re.compile(rf"^(?:{pattern})(?:\s*[:|]\s*|\s+|$)(?P<value>.*)$", re.S)) for name, pattern in FIELD_LABELS]
 _HEADING_RE = [(name, re.compile(rf"^(?:{pattern})(?:\s*:\s*(?P<value>.*)|\s+(?P<run_on>[A-Z].*)|\s*)$", re.S))
                for name, pattern in SECTION_HEADINGS]
 _PHRASES = re.compile(  # where a run-together transcript line is cut: before a label or heading
@@ -460,8 +460,11 @@ def _ministries(text: str) -> list[str]:
 # --- verdicts -------------------------------------------------------------------------------------
 
 
-def verdict(text: str) -> str | None:
-    """Normalise the first verdict statement of a text.
+_ASPECTS = {"bevoegdheid": r"bevoegd", "subsidiariteit": r"subsidiari", "proportionaliteit": r"proportional|evenredig"}
+
+
+def verdict(text: str, aspect: str | None = None) -> str | None:
+    """Normalise the first verdict statement of a text (about ``aspect``, when given).
 
     >>> verdict("De grondhouding van het kabinet is positief.")
     'positief'
@@ -471,9 +474,16 @@ def verdict(text: str) -> str | None:
     'negatief'
     >>> verdict("Het kabinet is positief over het doel. Het oordeel over de proportionaliteit is negatief.")
     'negatief'
+    >>> verdict("positief. Proportionaliteit: negatief.", "subsidiariteit")
+    'positief'
     """
     sentences = [s.lower() for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split()))]
-    judging = [s for s in sentences if re.search(r"oordeel|grondhouding|beoordeel|bevoegd|subsidiari|proportional", s)]
+    if aspect:  # leave out sentences about another aspect only
+        others = [stem for name, stem in _ASPECTS.items() if name != aspect]
+        sentences = [s for s in sentences if re.search(_ASPECTS[aspect], s)
+                     or not any(re.search(stem, s) for stem in others)]
+    judges = r"oordeel|grondhouding|beoordeel|" + (_ASPECTS[aspect] if aspect else "|".join(_ASPECTS.values()))
+    judging = [s for s in sentences if re.search(judges, s)]
     for sentence in judging + sentences:  # a sentence that judges comes first
         if not re.search(r"positief|negatief|kanttekening|twijfel", sentence):
             continue
@@ -492,7 +502,7 @@ def _parse_verdicts(record: FicheRecord, sections: dict[str, list[str]]) -> None
     for key, name in aspects.items():
         value = None
         if sections.get(key):
-            value = verdict("\n".join(sections[key]))
+            value = verdict("\n".join(sections[key]), name)
             if value is None and key == "competence":
                 joined = " ".join(sections[key]).lower()
                 if re.search(r"\bniet\s+bevoegd\b", joined):
@@ -502,9 +512,9 @@ def _parse_verdicts(record: FicheRecord, sections: dict[str, list[str]]) -> None
         if value is None:  # a combined section: the first verdict sentence naming this aspect
             for parent in ("subsidiarity_proportionality", "grondhouding", *aspects):
                 sentences = [s for s in re.split(r"(?<=[.!?])\s+", " ".join(sections.get(parent, [])))
-                             if name in s.lower() and verdict(s)]
+                             if re.search(_ASPECTS[name], s.lower()) and verdict(s, name)]
                 if sentences:
-                    value = verdict(sentences[0])
+                    value = verdict(sentences[0], name)
                     break
         setattr(verdicts, name, value)
     record.verdicts = verdicts

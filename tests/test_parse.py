@@ -314,3 +314,29 @@ def test_windows_1252_text_is_read(tmp_path):
     path.write_bytes((FICHES / "kst-22112-3490.txt").read_text(encoding="utf-8").encode("cp1252", errors="replace"))
     rec = parse_file(path)
     assert rec.ministries == ["Ministerie van Economische Zaken en Klimaat", "Ministerie van Onderwijs, Cultuur en Wetenschap"]
+
+
+def test_algemene_gegevens_as_a_table_in_a_docx(tmp_path):
+    """Fiches of about 2008-2012 put the general data in a two-column Word table."""
+    path = tmp_path / "tabel.docx"
+    make_fiche_docx(path, [
+        ("title", "Fiche 2: Richtlijn consumentenrechten"),
+        ("heading0", "Algemene gegevens"),
+        ("table", [["Titel voorstel", "Voorstel voor een richtlijn van het Europees Parlement en de Raad "
+                                      "betreffende consumentenrechten"],
+                   ["Datum Commissiedocument", "8 oktober 2008"],
+                   ["Nr. Commissiedocument", "COM(2008) 614"],
+                   ["Nr. impact-assessment Commissie en Opinie Impact-assessment Board", "SEC(2008) 2544"],
+                   ["Behandelingstraject Raad", "Raad Concurrentievermogen"],
+                   ["Eerstverantwoordelijk ministerie", "Ministerie van Economische Zaken"]]),
+        ("heading0", "Samenvatting BNC-fiche"),
+        ("para", "Subsidiariteit: positief. Proportionaliteit: negatief."),
+    ])
+    rec = parse_file(path)
+    assert rec.proposal_titles == ["Voorstel voor een richtlijn van het Europees Parlement en de Raad "
+                                   "betreffende consumentenrechten"]
+    assert (rec.date_received, rec.com_numbers) == ("2008-10-08", ["COM(2008) 614"])
+    assert rec.impact_assessments == ["SEC(2008) 2544"]
+    assert rec.council_formation == "Raad Concurrentievermogen"
+    assert rec.ministries == ["Ministerie van Economische Zaken"]
+    assert rec.verdicts.to_json() == {"subsidiariteit": "positief", "proportionaliteit": "negatief"}
