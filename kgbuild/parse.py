@@ -79,7 +79,7 @@ _PHRASES = re.compile(  # where a run-together transcript line is cut: before a 
 
 _FICHE_TITLE = re.compile(r"^(?:.*?\b)?(?:Herzien(?:e)?\s+)?(?:BNC-)?[Ff]iche(?:\s+\d+)?\s*:\s*(?P<title>.+)$")
 _SIGNATURE = re.compile(r"^De\s+(?:[Mm]inister|[Ss]taatssecretaris)\s+(?:van|voor)\s+[^,]{3,80},\s*(?P<name>.*)$")
-_NAME = re.compile(r"^[A-Z][A-Za-zÀ-ÿ.\-' ]{1,50}$")
+_NAME = re.compile(r"^(?:(?:mr|dr|drs|ir|prof|ing)\.\s*)*[A-Z][A-Za-zÀ-ÿ.\-' ]{1,50}$")
 _LETTER_START = re.compile(r"\bBRIEF\s+VAN\s+DE|\bBrief\s+van\s+de\s+(?:[Mm]inister|[Ss]taatssecretaris)|"
                            r"^Aan\s+de\s+Voorzitter\b")
 _MONTHS = {m: i for i, m in enumerate(
@@ -321,11 +321,11 @@ def _parse_letter(record: FicheRecord, letter: list[Unit]) -> list[str]:
             break
     own = record.kamerstuk.number if record.kamerstuk else None
     siblings = [KamerstukRef("22112", n) for n in re.findall(
-        r"\(\s*Kamerstuk(?:ken)?\s+22\s?112\s*(?:,\s*nr\.?\s*|-)(\d{1,5})\s*\)", text) if n != own]
+        r"\bKamerstuk(?:ken)?\s+22\s?112\s*(?:,\s*nr\.?\s*|-)(\d{1,5})\b", text) if n != own]
     record.sibling_kamerstukken = list(dict.fromkeys(siblings))
     return [m.group(1).strip() for m in re.finditer(
         r"(?:Herzien(?:e)?\s+)?Fiche(?:\s+\d+)?\s*:\s*(.+?)(?=\s*(?:\(Kamerstuk|(?:Herzien(?:e)?\s+)?Fiche(?:\s+\d+)?\s*:|De\s+[Mm]inister|De\s+[Ss]taatssecretaris|$))",
-        text) if not text[m.end():].lstrip().startswith("(Kamerstuk")]
+        text) if not text[m.end():].lstrip().startswith("(Kamerstuk") and "Kamerstuk" not in m.group(1)]
 
 
 # --- body structure ------------------------------------------------------------------------------
@@ -507,7 +507,8 @@ def _parse_verdicts(record: FicheRecord, sections: dict[str, list[str]]) -> None
                 joined = " ".join(sections[key]).lower()
                 if re.search(r"\bniet\s+bevoegd\b", joined):
                     value = "negatief"
-                elif re.search(r"\bis\s+bevoegd\b|\bbevoegd\s+is\b|\bbevoegdheid\s+(?:is|bestaat)\b", joined):
+                elif re.search(r"\bis\s+bevoegd\b|\bbevoegd\s+is\b|\bbevoegdheid\s+(?:is|bestaat)\b"
+                               r"|\b(?:eu|unie|commissie)\s+(?:is\s+)?bevoegd\b", joined):
                     value = "positief"
         if value is None:  # a combined section: the first verdict sentence naming this aspect
             for parent in ("subsidiarity_proportionality", "grondhouding", *aspects):

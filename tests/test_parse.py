@@ -340,3 +340,21 @@ def test_algemene_gegevens_as_a_table_in_a_docx(tmp_path):
     assert rec.council_formation == "Raad Concurrentievermogen"
     assert rec.ministries == ["Ministerie van Economische Zaken"]
     assert rec.verdicts.to_json() == {"subsidiariteit": "positief", "proportionaliteit": "negatief"}
+
+
+def test_letter_variants_titles_of_the_signer_and_siblings_without_parentheses():
+    from kgbuild.parse import parse_document
+    from kgbuild.readers.text import read_text
+
+    rec = parse_document(read_text(
+        "22 112 Nieuwe Commissievoorstellen\nNr. 3001 BRIEF VAN DE MINISTER VAN BUITENLANDSE ZAKEN\n"
+        "Den Haag, 4 maart 2021\nOvereenkomstig de bestaande afspraken ontvangt u hierbij 2 fiches (BNC).\n"
+        "Fiche: Verordening X, Kamerstuk 22 112, nr. 3000\nFiche: Richtlijn Y\n"
+        "De Minister van Buitenlandse Zaken,\nmr. drs. A.B. de Vries\n"
+        "1. Algemene gegevens\na) Titel voorstel\nVoorstel voor een richtlijn Y\n"
+        "4. Grondhouding ten aanzien van bevoegdheid, subsidiariteit en proportionaliteit\n"
+        "a) Bevoegdheid\nNederland acht de EU bevoegd op dit terrein.\n", "x.txt"))
+    assert rec.signatory == "mr. drs. A.B. de Vries"
+    assert [k.key for k in rec.sibling_kamerstukken] == ["22112-3000"]
+    assert rec.title == "Richtlijn Y" and rec.kamerstuk.key == "22112-3001"
+    assert rec.verdicts.bevoegdheid == "positief"
