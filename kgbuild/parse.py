@@ -270,7 +270,8 @@ def _cover_letter(units: list[Unit]) -> tuple[int | None, int | None]:
             if not match.group("name").strip() and end < len(units) and _NAME.match(units[end].text):
                 end += 1
             return start, end
-    return start, _body_start(units, start)
+    end = _body_start(units, start)
+    return start, end if end > start else len(units)  # the text ends inside the letter
 
 
 def _body_start(units: list[Unit], after: int) -> int:

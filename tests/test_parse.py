@@ -358,3 +358,32 @@ def test_letter_variants_titles_of_the_signer_and_siblings_without_parentheses()
     assert [k.key for k in rec.sibling_kamerstukken] == ["22112-3000"]
     assert rec.title == "Richtlijn Y" and rec.kamerstuk.key == "22112-3001"
     assert rec.verdicts.bevoegdheid == "positief"
+
+
+def test_text_ending_inside_the_cover_letter_keeps_what_the_letter_says():
+    from kgbuild.parse import parse_document
+    from kgbuild.readers.text import read_text
+
+    text = (FICHES / "2020D39910.txt").read_text(encoding="utf-8")
+    text = text[text.index("Tweede Kamer der Staten-Generaal |"):text.index("De Minister van Buitenlandse Zaken,")]
+    rec = parse_document(read_text(text, "cut.txt"))
+    assert rec.kamerstuk.key == "22112-2936" and rec.date_sent == "2020-10-09"
+    assert [k.key for k in rec.sibling_kamerstukken] == ["22112-2937"]
+    assert rec.title == "Mededeling Kritieke Grondstoffen"
+
+
+@pytest.mark.parametrize("source", sorted(FICHES.glob("*.txt")) + sorted(HELD_OUT.glob("*.txt")), ids=lambda p: p.stem)
+def test_cut_anywhere_a_fiche_parses_or_is_refused_in_one_line(source):
+    """Truncated texts: every prefix gives a record or an InputError, never another exception."""
+    from kgbuild.parse import parse_document
+    from kgbuild.readers.text import read_text
+
+    text = source.read_text(encoding="utf-8")
+    records = 0
+    for cut in range(40, len(text), max(37, len(text) // 40)):
+        try:
+            parse_document(read_text(text[:cut], f"{source.name}[:{cut}]"))
+            records += 1
+        except InputError as err:
+            assert "not a BNC-fiche" in str(err) and "\n" not in str(err)
+    assert records > 0
