@@ -158,7 +158,8 @@ def parse_document(doc: Document) -> FicheRecord:
     _parse_header(record, header)
     letter_titles = _parse_letter(record, units[letter_start:letter_end]) if letter_end > letter_start else []
     body_parts = _structure(body)
-    record.title = _title(body_parts.titles + letter_titles, header)
+    metadata_title = [doc.metadata["title"]] if doc.metadata.get("title") else []  # a .docx's own title
+    record.title = _title(body_parts.titles + letter_titles, header + [Unit(t) for t in metadata_title])
     _parse_fields(record, body_parts.fields, general_complete=bool(body_parts.sections))
     sections = {key: [u.text for u in units] for key, units in body_parts.sections.items()}
     record.sections = {key: "\n\n".join(paras) for key, paras in sections.items()

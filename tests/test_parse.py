@@ -387,3 +387,11 @@ def test_cut_anywhere_a_fiche_parses_or_is_refused_in_one_line(source):
         except InputError as err:
             assert "not a BNC-fiche" in str(err) and "\n" not in str(err)
     assert records > 0
+
+
+def test_docx_without_a_fiche_line_takes_its_title_from_the_document_properties(tmp_path):
+    path = tmp_path / "zonder-titelregel.docx"
+    blocks = [b for b in LETTERED_DOCX if b[0] != "title"]
+    make_fiche_docx(path, blocks, footnotes={1: "Richtlijn 2010/31/EU", 2: "Kamerstuk 32 813, nr. 342"},
+                    core_title="Fiche 4: Richtlijn energieprestatie van gebouwen")
+    assert parse_file(path).title == "Richtlijn energieprestatie van gebouwen"
