@@ -439,22 +439,15 @@ def _describe_fiche(w: _Writer, fiche: NamedNode, rec: FicheRecord) -> None:
         if v in ("positief", "negatief", "positief met kanttekeningen"):
             w.add(fiche, prop, w.node(f"id/verdict/{v.replace(' ', '-')}"))
 
-    for art in rec.legal_basis or ():
-        node = _treaty_provision(w, art)
-        w.add(fiche, B.legalBasis, node)
-        resolved[("legal_basis", art.key)] = node
-    for art in rec.treaty_articles or ():
-        node = _treaty_provision(w, art)
-        w.add(fiche, B.citesTreatyProvision, node)
-        resolved[("treaty_articles", art.key)] = node
-    for ks in rec.cited_kamerstukken or ():
-        node = _kamerstuk(w, ks)
-        w.add(fiche, B.citesKamerstuk, node)
-        resolved[("cited_kamerstukken", ks.key)] = node
-    for celex in rec.cited_eu_acts or ():
-        node = _eu_document(w, celex)
-        w.add(fiche, B.citesEUAct, node)
-        resolved[("cited_eu_acts", celex)] = node
+    cited = (("legal_basis", rec.legal_basis, _treaty_provision, B.legalBasis),
+             ("treaty_articles", rec.treaty_articles, _treaty_provision, B.citesTreatyProvision),
+             ("cited_kamerstukken", rec.cited_kamerstukken, _kamerstuk, B.citesKamerstuk),
+             ("cited_eu_acts", rec.cited_eu_acts, _eu_document, B.citesEUAct))
+    for kind, values, describe, prop in cited:
+        for value in values or ():
+            node = describe(w, value)
+            w.add(fiche, prop, node)
+            resolved[(kind, getattr(value, "key", value))] = node
 
     _citations(w, fiche, rec, resolved)
     _sectors(w, fiche, rec)
