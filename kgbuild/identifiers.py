@@ -244,6 +244,7 @@ def _parse_articles(span: str, treaty: str) -> tuple[list[TreatyArticle], int]:
     return out, end
 
 
+_ART_ABBREVIATION = re.compile(r"\b[Aa]rt\.")
 _BETWEEN = re.compile(r"[\s,()]*(?:(?:van\s+(?:het|de)|of\s+the|des|der)\s*)?[\s(]*$")
 
 
@@ -277,9 +278,11 @@ def treaty_articles(text: str) -> list[TreatyArticle]:
         window = flat[window_start:marker.start()]
         previous_end = marker.end()
         # The article group belongs to this treaty when nothing but its reference stands between.
-        cut = max(window.rfind(". "), window.rfind("; "), window.rfind("("))
+        # "Art. 114" is no sentence end: blank its full stop (same length) before looking for one.
+        plain = _ART_ABBREVIATION.sub(lambda m: m.group(0)[:-1] + " ", window)
+        cut = max(plain.rfind(". "), plain.rfind("; "), plain.rfind("("))
         starts = list(_ARTICLE_WORD.finditer(window))
-        starts = [s for s in starts if s.start() > cut] or [s for s in starts if s.start() > max(window.rfind(". "), window.rfind("; "))]
+        starts = [s for s in starts if s.start() > cut] or [s for s in starts if s.start() > max(plain.rfind(". "), plain.rfind("; "))]
         if not starts:
             continue
         for start in starts:
@@ -289,3 +292,110 @@ def treaty_articles(text: str) -> list[TreatyArticle]:
                 found.extend(articles)
                 break
     return _unique(found)
+
+
+# --- notations people type (one identifier per text; used by kgbuild.lookup) ---------------------
+
+_BARE_DOSSIER = r"\d{2}\s?\d{3}(?:\s*-\s*[A-Z0-9]{1,4}|\s+[IVXL]{1,5}|\s+[A-Z](?![\w-]))?"
+_BARE_KAMERSTUK = re.compile(
+    rf"(?:kst-?\s*)?({_BARE_DOSSIER})\s*(?:,?\s*(?:nr\.?|no\.?|letter)\s*|[-/,]\s*|\s+)(\d{{1,5}}|[A-Z]{{1,3}})",
+    re.IGNORECASE)
+_BARE_DOSSIER_ONLY = re.compile(rf"(?:dossier\s*)?({_BARE_DOSSIER})", re.IGNORECASE)
+_COM_NOTATION = re.compile(
+    r"(COM|JOIN)\s*(?:\(\s*((?:19|20)\d\d)\s*\)|[/:_\s]\s*((?:19|20)\d\d)\s*[/:_\s])\s*0*(\d{1,4})"
+    r"(?:\s*[/:_\s]?\s*(?:final|def|fin))?", re.IGNORECASE)
+_TK_DOCUMENT = re.compile(r"\b((?:19|20)\d\d)([DZ])(\d{5})\b", re.IGNORECASE)
+_ELI_ACT = re.compile(r"\beli/(reg|dir|dec)(?:_impl|_del)?/(\d{4})/(\d{1,4})(?:/\w+)*", re.IGNORECASE)
+_ELI_TREATY = re.compile(r"\beli/treaty/(tfeu|teu)_\d{4}/art_(\d{1,3})(?:/\w+)*", re.IGNORECASE)
+_TREATY_KEY = re.compile(r"(TFEU|TEU|TEC|VWEU|VEU)-(\d{1,3}[a-z]?)(?:-(\d{1,2}))?(?:-([a-z]))?", re.IGNORECASE)
+_ELI_LETTERS = {"reg": "R", "dir": "L", "dec": "D"}
+
+
+def kamerstuk_notations(text: str) -> list[KamerstukRef]:
+    """Every reading of ``text`` as one Kamerstuk written without the word *Kamerstuk*:
+    ``26643-640``, ``26643/640``, ``26 643, nr. 640``, ``21501-30-612``. A dossier suffix makes
+    some texts read two ways (``21501-30``: paper 30 of dossier 21501, or a dossier of its own,
+    see ``dossier_notation``). The whole text must be the notation.
+
+    >>> [k.key for k in kamerstuk_notations("26 643, nr. 640")]
+    ['26643-640']
+    >>> [k.key for k in kamerstuk_notations("26643/640")]
+    ['26643-640']
+    >>> [k.key for k in kamerstuk_notations("21501-30-612")]
+    ['21501-30-612']
+    >>> [k.key for k in kamerstuk_notations("36 300, letter D")]
+    ['36300-D']
+    >>> kamerstuk_notations("26643")
+    []
+    """
+    text = " ".join(text.split()).strip(" .;")
+    match = _BARE_KAMERSTUK.fullmatch(text)
+    if not match:
+        return []
+    return [KamerstukRef(normalise_dossier(match.group(1)).upper(), match.group(2).upper())]
+
+
+def dossier_notation(text: str) -> str | None:
+    """A Kamerstuk dossier number typed alone: ``22112``, ``21 501-30``, ``35300 V``.
+
+    >>> dossier_notation("21 501-30"), dossier_notation("35300 V"), dossier_notation("2025")
+    ('21501-30', '35300-V', None)
+    """
+    match = _BARE_DOSSIER_ONLY.fullmatch(" ".join(text.split()).strip(" .;"))
+    return normalise_dossier(match.group(1)).upper() if match else None
+
+
+def com_notation(text: str) -> str | None:
+    """A COM or JOIN number in any of the ways it is written, EUR-Lex's and CELLAR's included:
+    ``COM(2025) 723``, ``COM/2025/723``, ``COM(2025)723 final``, ``COM:2025:723:FIN``,
+    ``COM_2025_0723_FIN``.
+
+    >>> [com_notation(t) for t in ("COM/2025/723", "com(2025)0723 final", "COM_2025_0723_FIN")]
+    ['COM(2025) 723', 'COM(2025) 723', 'COM(2025) 723']
+    >>> com_notation("JOIN:2023:9:FIN"), com_notation("COM 723")
+    ('JOIN(2023) 9', None)
+    """
+    match = _COM_NOTATION.search(text)
+    if not match:
+        return None
+    kind, year = match.group(1).upper(), match.group(2) or match.group(3)
+    return f"{kind}({year}) {int(match.group(4))}"
+
+
+def tk_numbers(text: str) -> list[tuple[str, str]]:
+    """Tweede Kamer open-data numbers: ``("document", "2025D46581")``, ``("zaak", "2025Z19883")``.
+
+    >>> tk_numbers("https://www.tweedekamer.nl/kamerstukken/detail?id=2025Z19883&did=2025D46581")
+    [('zaak', '2025Z19883'), ('document', '2025D46581')]
+    """
+    return _unique((("document" if letter.upper() == "D" else "zaak", f"{year}{letter.upper()}{num}")
+                    for year, letter, num in _TK_DOCUMENT.findall(text)))
+
+
+def eli_acts(text: str) -> list[str]:
+    """CELEX numbers of the adopted acts an ELI names (``…/eli/reg/2024/1689/oj``).
+
+    >>> eli_acts("http://data.europa.eu/eli/dir/2019/904/oj")
+    ['32019L0904']
+    """
+    return _unique(f"3{year}{_ELI_LETTERS[kind.lower()]}{int(number):04d}"
+                   for kind, year, number in _ELI_ACT.findall(text))
+
+
+def treaty_notation(text: str) -> TreatyArticle | None:
+    """A treaty article as an identifier (``TFEU-4-2-a``, ``VWEU-114``) or an ELI
+    (``…/eli/treaty/tfeu_2016/art_114/oj``); prose forms are ``treaty_articles``' job.
+
+    >>> treaty_notation("VWEU-4-2-a").key, treaty_notation("http://data.europa.eu/eli/treaty/teu_2016/art_5/oj").key
+    ('TFEU-4-2-a', 'TEU-5')
+    """
+    names = {"VWEU": "TFEU", "VEU": "TEU"}
+    match = _TREATY_KEY.fullmatch(text.strip())
+    if match:
+        treaty = match.group(1).upper()
+        return TreatyArticle(names.get(treaty, treaty), match.group(2), match.group(3),
+                             match.group(4).lower() if match.group(4) else None)
+    match = _ELI_TREATY.search(text)
+    if match:
+        return TreatyArticle(match.group(1).upper(), str(int(match.group(2))))
+    return None

@@ -263,15 +263,22 @@ def find_query(name_or_file: str) -> CatalogueQuery:
 # --- parameters --------------------------------------------------------------------------------
 
 
-def make_term(value: str, type_: str = "string") -> ox.NamedNode | ox.Literal:
+def make_term(value: str, type_: str = "string", *, store: ox.Store | None = None) -> ox.NamedNode | ox.Literal:
     """Turn a ``--param`` value into an RDF term of the parameter's type.
 
-    ``<iri>`` is always an IRI. A type with ``{}`` is an IRI template.
+    ``<iri>`` is always an IRI. A type with ``{}`` is an IRI template, filled through
+    ``kgbuild.lookup`` so any notation of the identifier works (``kst-26643-640``,
+    ``26 643, nr. 640``, the publisher's URL); the types ``celex`` and ``treaty-article`` turn any
+    notation of an act, COM document or treaty article into its CELEX or key string. With a
+    ``store``, a reading the graph does not hold is refused, saying so, and of several readings
+    the one it holds is taken.
 
     >>> make_term("26643-640")
     <Literal value=26643-640 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#string>>
-    >>> make_term("26643-640", "https://w3id.org/bnc-fiches/id/kamerstuk/{}").value
+    >>> make_term("26 643, nr. 640", "https://w3id.org/bnc-fiches/id/kamerstuk/{}").value
     'https://w3id.org/bnc-fiches/id/kamerstuk/26643-640'
+    >>> make_term("Regulation (EC) No 767/2008", "celex").value, make_term("Art. 114 TFEU", "treaty-article").value
+    ('32008R0767', 'TFEU-114')
     >>> make_term("12x", "integer")
     Traceback (most recent call last):
     kgbuild.query.QueryError: parameter value '12x' is not an integer
@@ -280,13 +287,15 @@ def make_term(value: str, type_: str = "string") -> ox.NamedNode | ox.Literal:
         if value.startswith("<") and value.endswith(">"):
             return ox.NamedNode(value[1:-1])
         if "{}" in type_:
-            return ox.NamedNode(type_.replace("{}", value))
+            return ox.NamedNode(_looked_up(value, type_, store))
         if type_ == "iri":
             if not _ABSOLUTE.match(value):
                 raise QueryError(f"parameter value '{value}' is not an absolute IRI")
             return ox.NamedNode(value)
     except ValueError as err:
         raise QueryError(f"parameter value '{value}' is not a valid IRI: {err}") from None
+    if type_ in _LOOKUP_TYPES:
+        return ox.Literal(_looked_up(value, type_, store))
     checks = {"integer": r"[+-]?\d+", "date": r"\d{4}-\d{2}-\d{2}", "gYear": r"\d{4}"}
     if type_ in checks:
         if not re.fullmatch(checks[type_], value):
@@ -296,6 +305,46 @@ def make_term(value: str, type_: str = "string") -> ox.NamedNode | ox.Literal:
     if type_ != "string":
         raise QueryError(f"unknown parameter type '{type_}'")
     return ox.Literal(value)
+
+
+# Parameter types filled with a lookup candidate's identifier: the kinds they take, what they are.
+_LOOKUP_TYPES = {"celex": (("eu-act", "commission-document", "eu-document"), "a CELEX number"),
+                 "treaty-article": (("treaty-provision",), "a treaty article")}
+_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _looked_up(value: str, type_: str, store: ox.Store | None) -> str:
+    """The IRI (template types) or identifier (``celex``, ``treaty-article``) ``value`` names."""
+    from .lookup import Candidate, holders, resolve
+
+    if "{}" in type_:
+        head, _, tail = type_.partition("{}")
+        base = head[:head.index("id/")] if "id/" in head else head
+        resolution = resolve(value, base=base)
+        fits = [c for c in resolution.candidates
+                if c.iri and c.iri.startswith(head) and c.iri.endswith(tail)
+                and "/" not in c.iri[len(head):len(c.iri) - len(tail)]]
+        what, pick = f"an identifier for {type_}", (lambda c: c.iri)
+    else:
+        kinds, what = _LOOKUP_TYPES[type_]
+        resolution = resolve(value)
+        fits, pick = resolution.of_kind(*kinds), (lambda c: c.identifier)
+    if resolution.error:
+        raise QueryError(f"parameter value {resolution.error}")
+    if not fits and "{}" in type_ and not resolution.candidates and _SEGMENT.fullmatch(value):
+        fits = [Candidate("", value, f"<{type_.replace('{}', value)}>", type_.replace("{}", value))]
+    if not fits:  # a key the lookup does not know is taken as given (above)
+        raise QueryError(f"parameter value '{value}' is not {what}")
+    if store is not None:
+        held = [c for c in fits if holders(store, c)]
+        if not held:
+            names = " or ".join(c.label for c in fits)
+            raise QueryError(f"parameter value '{value}': the graph holds no {names}")
+        fits = held
+    if len({pick(c) for c in fits}) > 1:
+        raise QueryError(f"parameter value '{value}' is ambiguous: "
+                         + "; ".join(f"{c.label} = {pick(c)}" for c in fits))
+    return pick(fits[0])
 
 
 def values_block(var: str, terms: list) -> str:
@@ -340,8 +389,11 @@ def insert_values(query: str, var: str, terms: list) -> str:
     return f"{query}\n{values_block(var, terms)}"
 
 
-def parse_params(pairs: tuple[str, ...] | list[str], query: CatalogueQuery) -> dict[str, list]:
+def parse_params(pairs: tuple[str, ...] | list[str], query: CatalogueQuery, *,
+                 store: ox.Store | None = None) -> dict[str, list]:
     """``k=v`` strings → ``{name: [term, …]}`` (a repeated name gives several values).
+
+    With a ``store``, identifiers are checked against it (``make_term``).
 
     >>> q = parse_header("x", Path("x.rq"), "# Param: year (gYear)\\nSELECT ?year {}")
     >>> parse_params(["year=2025"], q)["year"][0].value
@@ -360,7 +412,7 @@ def parse_params(pairs: tuple[str, ...] | list[str], query: CatalogueQuery) -> d
         if name not in types:
             known = ", ".join(types) or "none"
             raise QueryError(f"unknown parameter '{name}' for {query.name} (parameters: {known})")
-        out.setdefault(name, []).append(make_term(value, types[name]))
+        out.setdefault(name, []).append(make_term(value, types[name], store=store))
     return out
 
 
@@ -401,8 +453,8 @@ def run_query(name_or_file: str, *, params: tuple[str, ...] | list[str] = (),
     text = query.text
     if eurlex_endpoint:
         text = text.replace(f"<{CELLAR_ENDPOINT}>", f"<{eurlex_endpoint}>")
-    bound = parse_params(params, query)
     target = open_store(store) if endpoint is None else None
+    bound = parse_params(params, query, store=target)
     for param in query.params:
         if param.name not in bound and param.default_from:
             bound[param.name] = _values_of(param.default_from, param.name, target, endpoint)

@@ -114,10 +114,14 @@ def test_parameter_narrows_the_answer(store):
 def test_parameter_values_are_terms_not_query_text(store, endpoint):
     hostile = 'x" } ?s ?p ?o { "'
     for target in (["--store", str(store)], ["--endpoint", endpoint]):
-        result = kgbuild("query", "fiches-citing-eu-act", "-p", f"celex={hostile}",
+        result = kgbuild("query", "fiches-by-competence", "-p", f"competence={hostile}",
                          "--format", "json", *target)
         assert result.returncode == 0, result.stderr
         assert rows_of(result.stdout) == []
+        # a typed parameter (CELEX, resolved by kgbuild.lookup) refuses it in one line
+        refused = kgbuild("query", "fiches-citing-eu-act", "-p", f"celex={hostile}", *target)
+        assert refused.returncode == 2 and "is not a CELEX number" in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1
 
 
 def test_table_and_csv_output(store):
