@@ -3,8 +3,9 @@
 Steps: find the source files (``iter_sources``), parse them (``kgbuild.parse.parse_file``, over
 ``jobs`` processes), keep one record per fiche IRI (``pick``), map each to its named graph
 (``kgbuild.mapping``), materialise the OWL 2 RL entailments into ``{base}graph/inferred``
-(``kgbuild.reason``), bulk-load everything into a new build directory, write ``dump.nq.gz`` and
-``report.json`` and swap the store link (``kgbuild.store``).
+(``kgbuild.reason``), bulk-load everything into a new build directory, index the fiches' text
+for full-text search (``kgbuild.search``, ``search/`` in the build directory), write
+``dump.nq.gz`` and ``report.json`` and swap the store link (``kgbuild.store``).
 
 A file that cannot be parsed is reported (``log`` line and ``report.failures``) and skipped; the
 build goes on. Exit status of the command: 0 all parsed, 1 some failed, 2 an error that stopped
@@ -328,12 +329,30 @@ def _stages(paths: list[Path], report: BuildReport, build_dir: Path, *, base: st
         except OSError as err:
             raise StoreError(f"{store_dir}: cannot write the new store: "
                              f"{err.strerror or err}") from None
+    _check_interrupted()
+    with _Stage(report, "index"):  # the full-text search index, in the build dir: swapped with it
+        passages = _index(by_key, report, build_dir, base=base)
     report.counts = {
+        "search_passages": passages,
         "files": len(paths), "parsed": len(paths) - len(report.failures),
         "failed": len(report.failures), "fiches": len(report.fiches),
         "triples_asserted": len(fiche_quads), "triples_background": len(background),
         "triples_inferred": inferred, "quads_in_named_graphs": named,
         "triples_in_default_graph": merged, "quads_in_store": named + merged}
+
+
+def _index(by_key: dict[str, list[tuple[str, FicheRecord]]], report: BuildReport,
+           build_dir: Path, *, base: str) -> int:
+    """Index the text of every mapped fiche (``kgbuild.search``); returns the passages."""
+    from .search import INDEX_DIR, build_index
+
+    mapped = [fiche["key"] for fiche in report.fiches]
+    records = ((f"{base}id/fiche/{key}", pick([r for _, r in by_key[key]])) for key in mapped)
+    try:
+        return build_index(records, build_dir / INDEX_DIR).passages
+    except (OSError, ValueError) as err:
+        raise StoreError(f"{report.store}: cannot write the search index: "
+                         f"{getattr(err, 'strerror', None) or err}") from None
 
 
 def _parse(paths: list[Path], report: BuildReport, *, jobs: int, log: Callable[[str], None],

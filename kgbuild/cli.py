@@ -173,6 +173,58 @@ def query(name: str, params: tuple[str, ...], fmt: str, store_dir: Path | None,
     click.echo(format_results(results, fmt))
 
 
+@cli.command()
+@click.argument("text")
+@click.option("--store", "store_dir", type=click.Path(path_type=Path), default=Path("data/store"),
+              show_default=True, help=_STORE_HELP)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for reading; json for tools.")
+def find(text: str, store_dir: Path, fmt: str) -> None:
+    """Say what TEXT is (a Kamerstuk, COM number, CELEX, ELI, EU act, treaty article, TK document
+    or zaak number, in any notation) and list the fiches that cite it.
+
+    Exit status: 0 found in the graph, 1 a well-formed identifier the graph does not hold,
+    3 ambiguous (the candidates are listed), 2 not an identifier (malformed, or no store).
+    """
+    from .lookup import citing, in_store, resolve
+    from .query import open_store
+
+    resolution = resolve(text)
+    if resolution.error:
+        raise KgbuildError(resolution.error)
+    if not resolution.candidates:
+        raise KgbuildError(f"'{resolution.text}' is not an identifier kgbuild knows (Kamerstuk, "
+                           "COM, CELEX, ELI, EU act, treaty article, TK document or zaak number)")
+    store = open_store(store_dir)
+    held = in_store(resolution, store)
+    found = [(c, iri, citing(store, iri)) for c, iris in held for iri in iris]
+    status = 0 if len(held) == 1 else 1 if not held else 3
+    if fmt == "json":
+        click.echo(json.dumps({"text": resolution.text, "status": ["found", "not in the graph",
+                               "", "ambiguous"][status],
+                               "candidates": [c.to_json() for c in resolution.candidates],
+                               "found": [{**c.to_json(), "iri": iri, "cited_by": rows}
+                                         for c, iri, rows in found]},
+                              ensure_ascii=False, indent=1))
+        sys.exit(status)
+    if not held:
+        names = "; ".join(f"{c.label} <{c.iri}>" if c.iri else c.label
+                          for c in resolution.candidates)
+        click.echo(f"kgbuild find: '{resolution.text}' is {names}; the graph at {store_dir} "
+                   "does not hold it", err=True)
+        sys.exit(1)
+    if status == 3:
+        click.echo(f"'{resolution.text}' can be read {len(held)} ways the graph holds:")
+    for c, iri, rows in found:
+        click.echo(f"{c.label}: <{iri}>")
+        for row in rows:
+            date = f" ({row['date']})" if row.get("date") else ""
+            click.echo(f"  {row['fiche']}{date} {row.get('title', '')} [{row['how']}]".rstrip())
+        if not rows:
+            click.echo("  (no fiche cites it)")
+    sys.exit(status)
+
+
 # --- fetch, update (kgbuild/fetch.py) ------------------------------------------------------
 
 

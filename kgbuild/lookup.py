@@ -29,7 +29,7 @@ from .record import KamerstukRef, TreatyArticle
 from .vocab import DEFAULT_BASE
 
 CELEX_BASE = "http://publications.europa.eu/resource/celex/"
-_FICHE_KEY = re.compile(r"(?:com|join)-(?:19|20)\d\d-\d{1,4}|kst-22112-[a-z0-9]{1,5}|t-[0-9a-f]{12}")
+_FICHE_KEY = re.compile(r"(?:com|join)-(?:19|20)\d\d-\d{1,4}|t-[0-9a-f]{12}")
 _CELEX_WHOLE = re.compile(r"(?:CELEX\s*[:=]?\s*)?([1-9CE](?:19|20)\d\d[A-Z]{1,2}\d{4}|1(?:19|20)\d\d[EM]\d{3})",
                           re.IGNORECASE)
 _ACT_BARE = re.compile(r"(?:(?:19|20)\d\d/\d{1,4}|\d{1,4}/(?:19|20)\d\d)")

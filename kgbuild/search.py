@@ -1,0 +1,463 @@
+"""Full-text search over the fiches: a tantivy index built with the store, and its SPARQL service.
+
+The index (``{build dir}/search``, so swapped with the store) holds one document per passage:
+the fiche's title, each title of a proposal it assesses, each paragraph of each section and
+each footnote, with the fiche's IRI, year, ministries and verdicts for filters. Text is
+lower-cased, accent-folded and Dutch-stemmed (Snowball), so ``waterstofnet`` finds
+``waterstofnetten``. Queries use tantivy's syntax: words (all must match, ``OR`` for either),
+``"a phrase"``, ``prefix*``, ``-word`` to exclude, ranked by BM25. ``search`` returns one hit
+per fiche: its best passage quoted (a fragment of it, the matches marked) with the section and
+the anchor of that passage on the fiche page (``section-essence-2``, ``footnote-3``, ``title``).
+
+Why tantivy: BM25, Dutch stemming, phrase and prefix queries and snippets come with it; SQLite
+FTS5 (in Python's standard library) cannot take a Dutch stemmer from Python, so the text would
+have to be pre-stemmed and snippets mapped back by hand. ``bench/search.py`` measures both.
+
+In SPARQL (``SearchService``, evaluated by kgbuild like any SERVICE)::
+
+    SERVICE <https://w3id.org/bnc-fiches/search> {
+      ?fiche bnc:matches "waterstof" ; bnc:score ?score ; bnc:snippet ?text ; bnc:section ?where }
+
+>>> import tempfile
+>>> from kgbuild.record import FicheRecord
+>>> rec = FicheRecord(title="Verordening waterstofnetten", date_sent="2021-12-20",
+...                   sections={"essence": "Regels voor netten.\\n\\nDe waterstofmarkt groeit."})
+>>> index = Path(tempfile.mkdtemp()) / "search"
+>>> build_index([("https://w3id.org/bnc-fiches/id/fiche/com-2021-804", rec)], index).passages
+3
+>>> [(h.key, h.anchor) for h in search(index, "waterstofmarkt")]
+[('com-2021-804', 'section-essence-2')]
+>>> search(index, "waterstof*")[0].snippet_html
+'Verordening <b>waterstofnetten</b>'
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Protocol
+
+import pyoxigraph as ox
+
+from .errors import KgbuildError
+from .vocab import DEFAULT_BASE
+
+SEARCH_SERVICE = f"{DEFAULT_BASE}search"
+INDEX_DIR = "search"  # inside a build directory
+BNC_NS = f"{DEFAULT_BASE}ontology#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SNIPPET_CHARS = 240
+VERDICT_ASPECTS = {"bevoegdheid": "bevoegdheid", "competence": "bevoegdheid",
+                   "subsidiariteit": "subsidiariteit", "subsidiarity": "subsidiariteit",
+                   "proportionaliteit": "proportionaliteit", "proportionality": "proportionaliteit"}
+VERDICT_VALUES = {"positief": "positief", "positive": "positief", "negatief": "negatief",
+                  "negative": "negatief", "positief-met-kanttekeningen": "positief-met-kanttekeningen",
+                  "positive-with-reservations": "positief-met-kanttekeningen"}
+
+
+class SearchError(KgbuildError):
+    """A search that cannot run: no index, a query tantivy cannot parse, a bad filter."""
+
+
+@dataclass
+class IndexStats:
+    """What ``build_index`` wrote."""
+
+    fiches: int = 0
+    passages: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class Hit:
+    """One fiche found: its best passage and where it is."""
+
+    fiche: str  # IRI
+    key: str
+    title: str
+    score: float
+    section: str  # title, proposal_titles, essence … financial_consequences, footnote
+    anchor: str  # element id on the fiche page: title, proposal-titles, section-KEY-N, footnote-ID
+    snippet: str  # a fragment of the passage around the matches, plain text
+    snippet_html: str  # the same, HTML-escaped, each match in <b>…</b>
+    passage: str  # the whole passage, plain text
+    year: int | None = None
+    matches: int = 1  # passages of this fiche that match
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+# --- the index ---------------------------------------------------------------------------------
+
+
+def _analyzer():
+    import tantivy
+
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+            .filter(tantivy.Filter.remove_long(40)).filter(tantivy.Filter.lowercase())
+            .filter(tantivy.Filter.ascii_fold()).filter(tantivy.Filter.stemmer("dutch")).build())
+
+
+def _schema():
+    import tantivy
+
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("text", stored=True, tokenizer_name="nl")
+    for name in ("fiche", "key", "title", "section", "anchor"):
+        sb.add_text_field(name, stored=True, tokenizer_name="raw")
+    sb.add_text_field("ministry", stored=False, tokenizer_name="raw")
+    sb.add_text_field("verdict", stored=False, tokenizer_name="raw")
+    sb.add_integer_field("year", stored=True, indexed=True, fast=True)
+    return sb.build()
+
+
+def _slug(text: str) -> str:
+    from .mapping import slug
+
+    return slug(re.sub(r"^\s*ministerie\s+van\s+", "", text, flags=re.I))
+
+
+def passages(record) -> Iterable[tuple[str, str, str]]:
+    """``(section, anchor, text)`` of every passage of a record, in page order.
+
+    >>> from kgbuild.record import FicheRecord, Footnote
+    >>> list(passages(FicheRecord(title="T", sections={"competence": "a\\n\\nb"},
+    ...                           footnotes=[Footnote("1", "Kamerstuk 26 643, nr. 640")])))[1:]
+    [('competence', 'section-competence-1', 'a'), ('competence', 'section-competence-2', 'b'), ('footnote', 'footnote-1', 'Kamerstuk 26 643, nr. 640')]
+    """
+    from .record import SECTION_KEYS
+
+    if record.title:
+        yield "title", "title", record.title
+    for title in record.proposal_titles or ():
+        yield "proposal_titles", "proposal-titles", title
+    sections = record.sections or {}
+    order = [k for k in SECTION_KEYS if k in sections] + sorted(set(sections) - set(SECTION_KEYS))
+    for key in order:
+        for i, paragraph in enumerate(p for p in sections[key].split("\n\n") if p.strip()):
+            yield key, f"section-{key}-{i + 1}", " ".join(paragraph.split())
+    for note in record.footnotes or ():
+        if note.text.strip():
+            yield "footnote", f"footnote-{note.id}", " ".join(note.text.split())
+
+
+def build_index(records_with_iris: Iterable[tuple[str, object]], path: str | Path) -> IndexStats:
+    """Index every ``(fiche IRI, FicheRecord)`` into a new directory ``path`` (replaced if there)."""
+    import time
+
+    import tantivy
+
+    start = time.perf_counter()
+    path = Path(path)
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    index = tantivy.Index(_schema(), path=str(path))
+    index.register_tokenizer("nl", _analyzer())
+    writer = index.writer(heap_size=64_000_000, num_threads=1)
+    stats = IndexStats()
+    for fiche, record in records_with_iris:
+        stats.fiches += 1
+        date = record.date_sent or record.date_received or ""
+        year = int(date[:4]) if re.match(r"\d{4}", date) else None
+        ministries = [_slug(m) for m in record.ministries or ()]
+        verdicts = []
+        for aspect, value in record.verdicts.to_json().items():
+            v = "-".join(value.casefold().split())
+            verdicts += [f"{aspect}:{v}", f"any:{v}"]
+        key = fiche.rsplit("/", 1)[1]
+        for section, anchor, text in passages(record):
+            doc = tantivy.Document()
+            doc.add_text("text", text)
+            for name, value in (("fiche", fiche), ("key", key), ("title", record.title or key),
+                                ("section", section), ("anchor", anchor)):
+                doc.add_text(name, value)
+            for m in ministries:
+                doc.add_text("ministry", m)
+            for v in verdicts:
+                doc.add_text("verdict", v)
+            if year is not None:
+                doc.add_integer("year", year)
+            writer.add_document(doc)
+            stats.passages += 1
+    writer.commit()
+    writer.wait_merging_threads()
+    stats.seconds = round(time.perf_counter() - start, 3)
+    return stats
+
+
+# --- searching -----------------------------------------------------------------------------------
+
+_OPEN: dict[str, object] = {}
+_OPEN_LOCK = threading.Lock()
+_BARE_PREFIX = re.compile(r'(?<![\w"*:])([^\W_][\w-]*)\*')
+
+
+def _open(index_dir: str | Path):
+    """The tantivy index at ``index_dir`` (cached per resolved path: builds get new paths)."""
+    import tantivy
+
+    path = Path(index_dir).resolve()
+    with _OPEN_LOCK:
+        index = _OPEN.get(str(path))
+        if index is None:
+            if not (path / "meta.json").is_file():
+                raise SearchError(f"no search index at {index_dir} (build one with: kgbuild build)")
+            try:
+                index = tantivy.Index.open(str(path))
+            except ValueError as err:
+                raise SearchError(f"cannot open the search index at {index_dir}: {err}") from None
+            index.register_tokenizer("nl", _analyzer())
+            _OPEN[str(path)] = index
+        return index
+
+
+def parse(index, q: str):
+    """The query text as a tantivy query over the passages; ``word*`` is a prefix query.
+
+    >>> _prefixes_as_regexes('Waterst* "groene water*" -financiële*')
+    'text:/waterst.*/ "groene water*" -text:/financiele.*/'
+    """
+    text = " ".join(q.split())
+    if not text:
+        raise SearchError("empty search: give one or more words")
+    text = _prefixes_as_regexes(text)
+    try:
+        return index.parse_query(text, ["text"], conjunction_by_default=True, allow_regexes=True)
+    except ValueError as err:
+        reason = " ".join(str(err).split())
+        raise SearchError(f"search '{q}': tantivy cannot read it ({reason}); "
+                          'use words, "a phrase", prefix* or -word') from None
+
+
+def _prefixes_as_regexes(text: str) -> str:
+    """``word*`` outside quotes as ``text:/word.*/`` (lower-cased, accents folded like the
+    index), which tantivy's parser reads as a prefix of the indexed terms."""
+    def regex(match: re.Match) -> str:
+        return "text:/" + re.escape(_fold(match.group(1))) + ".*/"
+
+    parts = re.split(r'("[^"]*"\*?)', text)
+    return "".join(part if i % 2 else _BARE_PREFIX.sub(regex, part) for i, part in enumerate(parts))
+
+
+def _filters(index, query, *, year, ministry, verdict):
+    import tantivy
+
+    schema = index.schema
+    must = [(tantivy.Occur.Must, query)]
+    if year is not None:
+        low, _, high = str(year).partition("-")
+        if not re.fullmatch(r"\d{4}", low) or (high and not re.fullmatch(r"\d{4}", high)):
+            raise SearchError(f"year '{year}': give a year (2021) or a range (2019-2021)")
+        must.append((tantivy.Occur.Must, tantivy.Query.range_query(
+            schema, "year", tantivy.FieldType.Integer, int(low), int(high or low))))
+    if ministry:
+        must.append((tantivy.Occur.Must, tantivy.Query.term_query(schema, "ministry", _slug(ministry))))
+    if verdict:
+        aspect, _, value = verdict.casefold().replace(" ", "-").rpartition(":")
+        aspect = VERDICT_ASPECTS.get(aspect, "any" if not aspect else None)
+        value = VERDICT_VALUES.get(value)
+        if aspect is None or value is None:
+            raise SearchError(f"verdict '{verdict}': give positief, negatief or "
+                              "positief-met-kanttekeningen, optionally after bevoegdheid:, "
+                              "subsidiariteit: or proportionaliteit:")
+        must.append((tantivy.Occur.Must, tantivy.Query.term_query(schema, "verdict", f"{aspect}:{value}")))
+    return tantivy.Query.boolean_query(must) if len(must) > 1 else query
+
+
+def search(index_dir: str | Path, q: str, *, year=None, ministry: str | None = None,
+           verdict: str | None = None, limit: int = 20, offset: int = 0) -> list[Hit]:
+    """The fiches matching ``q``, best first, one ``Hit`` per fiche (its best passage).
+
+    Filters: ``year`` (2021 or 2019-2021, of the date sent), ``ministry`` (name or slug, like
+    ``Economische Zaken``), ``verdict`` (``negatief`` on any aspect, or
+    ``subsidiariteit:negatief``; English names work too).
+    """
+    import tantivy
+
+    if limit < 1 or offset < 0:
+        raise SearchError(f"limit {limit}, offset {offset}: limit must be 1 or more, offset 0 or more")
+    index = _open(index_dir)
+    query = _filters(index, parse(index, q), year=year, ministry=ministry, verdict=verdict)
+    prefixes = [_fold(m.group(1)) for m in _BARE_PREFIX.finditer(re.sub(r'"[^"]*"', " ", q))]
+    searcher = index.searcher()
+    wanted = offset + limit
+    fetch = max(50, wanted * 8)
+    while True:  # passages, grouped by fiche; fetch more until enough fiches or none left
+        result = searcher.search(query, fetch)
+        best: dict[str, tuple[float, object, int]] = {}
+        for score, address in result.hits:
+            doc = searcher.doc(address)
+            fiche = doc["fiche"][0]
+            if fiche in best:
+                s, d, n = best[fiche]
+                best[fiche] = (s, d, n + 1)
+            else:
+                best[fiche] = (score, doc, 1)
+        if len(best) >= wanted or len(result.hits) < fetch:
+            break
+        fetch *= 4
+    chosen = list(best.items())[offset:wanted]
+    snippets = tantivy.SnippetGenerator.create(searcher, query, index.schema, "text")
+    snippets.set_max_num_chars(SNIPPET_CHARS)
+    hits = []
+    for fiche, (score, doc, n) in chosen:
+        passage = doc["text"][0]
+        found = snippets.snippet_from_doc(doc)
+        spans = [(h.start, h.end) for h in found.highlighted()]
+        fragment = found.fragment() if spans else _window(passage, prefixes)
+        snippet = fragment.strip()
+        snippet_html = _marked(fragment, spans + _prefix_spans(fragment, prefixes))
+        year_values = doc.get_all("year")
+        hits.append(Hit(fiche=fiche, key=doc["key"][0], title=doc["title"][0], score=round(score, 4),
+                        section=doc["section"][0], anchor=doc["anchor"][0], snippet=snippet,
+                        snippet_html=snippet_html,
+                        passage=passage, year=year_values[0] if year_values else None, matches=n))
+    return hits
+
+
+def _marked(fragment: str, spans: list[tuple[int, int]]) -> str:
+    """The fragment HTML-escaped, each span (UTF-8 byte offsets, as tantivy gives) in ``<b>``.
+
+    >>> _marked("‘a’ <b> c", [(12, 13)])
+    '‘a’ &lt;b&gt; <b>c</b>'
+    """
+    data, out, at = fragment.encode("utf-8"), [], 0
+    text = lambda start, end: html.escape(data[start:end].decode("utf-8", "replace"))
+    for start, end in sorted(set(spans)):
+        if start < at or end <= start:
+            continue
+        out += [text(at, start), "<b>", text(start, end), "</b>"]
+        at = end
+    out.append(text(at, len(data)))
+    return "".join(out).strip()
+
+
+def _fold(word: str) -> str:
+    folded = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+def _prefix_spans(fragment: str, prefixes: list[str]) -> list[tuple[int, int]]:
+    """Where (UTF-8 byte offsets) the words of ``fragment`` that start with one of ``prefixes``
+    are: tantivy's snippets mark the terms of a query, not the words a prefix matched."""
+    if not prefixes:
+        return []
+    at = lambda i: len(fragment[:i].encode("utf-8"))
+    return [(at(m.start()), at(m.end())) for m in re.finditer(r"\w+", fragment)
+            if any(_fold(m.group(0)).startswith(p) for p in prefixes)]
+
+
+def _window(passage: str, prefixes: list[str]) -> str:
+    """The part of ``passage`` around the first word a prefix matched (or its start)."""
+    first = next((m.start() for m in re.finditer(r"\w+", passage)
+                  if any(_fold(m.group(0)).startswith(p) for p in prefixes)), 0)
+    start = max(0, first - SNIPPET_CHARS // 3)
+    start = passage.rfind(" ", 0, start) + 1 if start else 0
+    end = passage.find(" ", start + SNIPPET_CHARS)
+    return passage[start:end if end > 0 else len(passage)]
+
+
+# --- the SPARQL service --------------------------------------------------------------------------
+
+
+class Block(Protocol):
+    """What ``SearchService`` needs of a SERVICE block (``kgbuild.federation.ServiceBlock``)."""
+
+    iri: str
+
+    def triples(self) -> list[tuple]: ...
+
+
+@dataclass
+class _Pattern:
+    subject: ox.Variable | ox.NamedNode | None = None
+    text: str | None = None
+    outputs: dict[str, str] = field(default_factory=dict)  # property local name -> variable name
+    filters: dict[str, str] = field(default_factory=dict)  # year, ministry, verdict, limit
+
+
+_OUTPUTS = ("score", "snippet", "passage", "section", "anchor")
+_FILTERS = ("year", "ministry", "verdict", "limit")
+
+
+class SearchService:
+    """The search as a SPARQL service (a ``LocalService`` of ``kgbuild.federation``).
+
+    The block is one subject with ``bnc:matches "query text"`` and any of ``bnc:score``,
+    ``bnc:snippet``, ``bnc:passage``, ``bnc:section``, ``bnc:anchor`` (variables bound per hit)
+    and the filters ``bnc:year``, ``bnc:ministry``, ``bnc:verdict``, ``bnc:limit`` (constants;
+    default limit 100). The subject is a variable (bound to each fiche found) or a fiche IRI
+    (does it match?). Values already known for the subject narrow the answer to them.
+    """
+
+    def __init__(self, store_dir: str | Path, *, base: str = DEFAULT_BASE):
+        self.index_dir = Path(store_dir) / INDEX_DIR
+        self.onto = f"{base}ontology#"
+
+    def __call__(self, block: Block, bindings: list[dict]) -> tuple[list[str], list[dict]]:
+        pattern = self._pattern(block)
+        limit = int(pattern.filters.get("limit", 100))
+        hits = search(self.index_dir, pattern.text, year=pattern.filters.get("year"),
+                      ministry=pattern.filters.get("ministry"),
+                      verdict=pattern.filters.get("verdict"), limit=limit)
+        names = ([pattern.subject.value] if isinstance(pattern.subject, ox.Variable) else []) \
+            + list(pattern.outputs.values())
+        rows = []
+        for hit in hits:
+            if isinstance(pattern.subject, ox.NamedNode) and pattern.subject.value != hit.fiche:
+                continue
+            row = {}
+            if isinstance(pattern.subject, ox.Variable):
+                row[pattern.subject.value] = ox.NamedNode(hit.fiche)
+            for prop, var in pattern.outputs.items():
+                row[var] = _term(prop, hit)
+            rows.append(row)
+        if isinstance(pattern.subject, ox.Variable):
+            known = {b[pattern.subject.value] for b in bindings if b.get(pattern.subject.value) is not None}
+            if known:
+                rows = [r for r in rows if r[pattern.subject.value] in known]
+        return names, rows
+
+    def _pattern(self, block: Block) -> _Pattern:
+        try:
+            triples = block.triples()
+        except ValueError as err:
+            raise ValueError(f"SERVICE <{block.iri}>: {err}") from None
+        pattern = _Pattern()
+        for s, p, o in triples:
+            name = p.value[len(self.onto):] if isinstance(p, ox.NamedNode) and p.value.startswith(self.onto) else None
+            if pattern.subject is not None and s != pattern.subject:
+                raise ValueError(f"SERVICE <{block.iri}>: one subject only (the fiche), not {s} and {pattern.subject}")
+            if not isinstance(s, (ox.Variable, ox.NamedNode)):
+                raise ValueError(f"SERVICE <{block.iri}>: the subject must be a variable or a fiche IRI")
+            pattern.subject = s
+            if name == "matches" and isinstance(o, ox.Literal):
+                pattern.text = o.value
+            elif name in _OUTPUTS and isinstance(o, ox.Variable):
+                pattern.outputs[name] = o.value
+            elif name in _FILTERS and isinstance(o, ox.Literal):
+                pattern.filters[name] = o.value
+            else:
+                allowed = ", ".join(f"bnc:{n}" for n in ("matches", *_OUTPUTS, *_FILTERS))
+                raise ValueError(f"SERVICE <{block.iri}>: cannot answer {p} {o} (it takes {allowed}; "
+                                 "bnc:matches, filters with constants, outputs with variables)")
+        if pattern.text is None:
+            raise ValueError(f'SERVICE <{block.iri}>: needs ?fiche bnc:matches "words to search"')
+        if not pattern.filters.get("limit", "1").isdigit() or int(pattern.filters.get("limit", "1")) < 1:
+            raise ValueError(f"SERVICE <{block.iri}>: bnc:limit must be a positive integer")
+        return pattern
+
+
+def _term(prop: str, hit: Hit):
+    if prop == "score":
+        return ox.Literal(str(hit.score), datatype=ox.NamedNode(XSD + "double"))
+    value = {"snippet": hit.snippet, "passage": hit.passage, "section": hit.section,
+             "anchor": hit.anchor}[prop]
+    return ox.Literal(value)
