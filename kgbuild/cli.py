@@ -183,8 +183,10 @@ def find(text: str, store_dir: Path, fmt: str) -> None:
     """Say what TEXT is (a Kamerstuk, COM number, CELEX, ELI, EU act, treaty article, TK document
     or zaak number, in any notation) and list the fiches that cite it.
 
-    Exit status: 0 found in the graph, 1 a well-formed identifier the graph does not hold,
-    3 ambiguous (the candidates are listed), 2 not an identifier (malformed, or no store).
+    TEXT that is no identifier is searched for in the fiches' text (see `kgbuild search`).
+
+    Exit status: 0 found, 1 a well-formed identifier the graph does not hold (or words no fiche
+    has), 3 ambiguous (the candidates the graph holds are listed), 2 malformed, or no store.
     """
     from .lookup import citing, in_store, resolve
     from .query import open_store
@@ -192,10 +194,10 @@ def find(text: str, store_dir: Path, fmt: str) -> None:
     resolution = resolve(text)
     if resolution.error:
         raise KgbuildError(resolution.error)
-    if not resolution.candidates:
-        raise KgbuildError(f"'{resolution.text}' is not an identifier kgbuild knows (Kamerstuk, "
-                           "COM, CELEX, ELI, EU act, treaty article, TK document or zaak number)")
     store = open_store(store_dir)
+    if not resolution.candidates:  # not an identifier: the words are searched for in the fiches
+        _find_words(resolution.text, store_dir, fmt)
+        return
     held = in_store(resolution, store)
     found = [(c, iri, citing(store, iri)) for c, iris in held for iri in iris]
     status = 0 if len(held) == 1 else 1 if not held else 3
@@ -223,6 +225,45 @@ def find(text: str, store_dir: Path, fmt: str) -> None:
         if not rows:
             click.echo("  (no fiche cites it)")
     sys.exit(status)
+
+
+def _find_words(text: str, store_dir: Path, fmt: str, **filters) -> None:
+    """Print the fiches whose text matches ``text`` (exit 1 when none does)."""
+    from .search import INDEX_DIR, search as run_search
+
+    hits = run_search(store_dir / INDEX_DIR, text, **filters)
+    if fmt == "json":
+        click.echo(json.dumps({"text": text, "status": "found" if hits else "no match",
+                               "hits": [h.to_json() for h in hits]}, ensure_ascii=False, indent=1))
+        sys.exit(0 if hits else 1)
+    if not hits:
+        click.echo(f"kgbuild: no fiche in {store_dir} matches '{text}'", err=True)
+        sys.exit(1)
+    for hit in hits:
+        year = f" ({hit.year})" if hit.year else ""
+        click.echo(f"{hit.fiche}#{hit.anchor}{year} {hit.title} [score {hit.score:.2f}]")
+        click.echo(f"  {hit.snippet}")
+
+
+@cli.command()
+@click.argument("words")
+@click.option("--store", "store_dir", type=click.Path(path_type=Path), default=Path("data/store"),
+              show_default=True, help=_STORE_HELP)
+@click.option("--year", default=None, metavar="YYYY[-YYYY]", help="Only fiches of this year (or range).")
+@click.option("--ministry", default=None, help="Only fiches of this ministry (name, like Economische Zaken).")
+@click.option("--verdict", default=None, metavar="[ASPECT:]VALUE",
+              help="Only fiches with this verdict: negatief, or subsidiariteit:negatief.")
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for reading; json for tools.")
+def search(words: str, store_dir: Path, year: str | None, ministry: str | None,
+           verdict: str | None, limit: int, fmt: str) -> None:
+    """Full-text search: the fiches whose text matches WORDS, best first, the passage quoted.
+
+    WORDS: all must occur (Dutch stemming: waterstof finds waterstofnetten), "a phrase",
+    prefix*, -word to exclude, OR for either. Exit status: 0 found, 1 none, 2 error.
+    """
+    _find_words(words, store_dir, fmt, year=year, ministry=ministry, verdict=verdict, limit=limit)
 
 
 # --- fetch, update (kgbuild/fetch.py) ------------------------------------------------------

@@ -16,7 +16,7 @@ have to be pre-stemmed and snippets mapped back by hand. ``bench/search.py`` mea
 In SPARQL (``SearchService``, evaluated by kgbuild like any SERVICE)::
 
     SERVICE <https://w3id.org/bnc-fiches/search> {
-      ?fiche bnc:matches "waterstof" ; bnc:score ?score ; bnc:snippet ?text ; bnc:section ?where }
+      ?fiche bnc:matches "waterstof" ; bnc:score ?score ; bnc:snippet ?text ; bnc:anchor ?where }
 
 >>> import tempfile
 >>> from kgbuild.record import FicheRecord
@@ -380,21 +380,35 @@ class _Pattern:
     subject: ox.Variable | ox.NamedNode | None = None
     text: str | None = None
     outputs: dict[str, str] = field(default_factory=dict)  # property local name -> variable name
-    filters: dict[str, str] = field(default_factory=dict)  # year, ministry, verdict, limit
+    limit: int = 1000
 
 
-_OUTPUTS = ("score", "snippet", "passage", "section", "anchor")
-_FILTERS = ("year", "ministry", "verdict", "limit")
+_OUTPUTS = ("score", "snippet", "section", "anchor")
 
 
 class SearchService:
     """The search as a SPARQL service (a ``LocalService`` of ``kgbuild.federation``).
 
     The block is one subject with ``bnc:matches "query text"`` and any of ``bnc:score``,
-    ``bnc:snippet``, ``bnc:passage``, ``bnc:section``, ``bnc:anchor`` (variables bound per hit)
-    and the filters ``bnc:year``, ``bnc:ministry``, ``bnc:verdict``, ``bnc:limit`` (constants;
-    default limit 100). The subject is a variable (bound to each fiche found) or a fiche IRI
-    (does it match?). Values already known for the subject narrow the answer to them.
+    ``bnc:snippet``, ``bnc:section``, ``bnc:anchor`` (variables, bound per fiche found: its
+    best passage) and ``bnc:searchLimit N`` (default 1000). The subject is a variable (bound to
+    each fiche found) or a fiche IRI (does it match?). Year, ministry and verdict are graph
+    patterns outside the block; values already known for the subject narrow the answer to them.
+
+    >>> import tempfile
+    >>> from kgbuild.record import FicheRecord
+    >>> store = Path(tempfile.mkdtemp())
+    >>> _ = build_index([("https://w3id.org/bnc-fiches/id/fiche/com-2021-804",
+    ...                   FicheRecord(title="Verordening waterstofnetten"))], store / INDEX_DIR)
+    >>> class Block:  # the shape of kgbuild.federation.ServiceBlock
+    ...     iri = SEARCH_SERVICE
+    ...     def triples(self):
+    ...         fiche, bnc = ox.Variable("fiche"), BNC_NS
+    ...         return [(fiche, ox.NamedNode(bnc + "matches"), ox.Literal("waterstofnet")),
+    ...                 (fiche, ox.NamedNode(bnc + "anchor"), ox.Variable("where"))]
+    >>> names, rows = SearchService(store)(Block(), [])
+    >>> names, [(r["fiche"].value[-12:], r["where"].value) for r in rows]
+    (['fiche', 'where'], [('com-2021-804', 'title')])
     """
 
     def __init__(self, store_dir: str | Path, *, base: str = DEFAULT_BASE):
@@ -403,61 +417,55 @@ class SearchService:
 
     def __call__(self, block: Block, bindings: list[dict]) -> tuple[list[str], list[dict]]:
         pattern = self._pattern(block)
-        limit = int(pattern.filters.get("limit", 100))
-        hits = search(self.index_dir, pattern.text, year=pattern.filters.get("year"),
-                      ministry=pattern.filters.get("ministry"),
-                      verdict=pattern.filters.get("verdict"), limit=limit)
-        names = ([pattern.subject.value] if isinstance(pattern.subject, ox.Variable) else []) \
-            + list(pattern.outputs.values())
+        try:
+            hits = search(self.index_dir, pattern.text, limit=pattern.limit)
+        except SearchError as err:
+            raise ValueError(f"SERVICE <{block.iri}>: {err}") from None
+        subject = pattern.subject
+        names = ([subject.value] if isinstance(subject, ox.Variable) else []) + list(pattern.outputs.values())
+        known = {b[subject.value] for b in bindings
+                 if isinstance(subject, ox.Variable) and b.get(subject.value) is not None}
         rows = []
         for hit in hits:
-            if isinstance(pattern.subject, ox.NamedNode) and pattern.subject.value != hit.fiche:
+            fiche = ox.NamedNode(hit.fiche)
+            if (isinstance(subject, ox.NamedNode) and subject != fiche) or (known and fiche not in known):
                 continue
-            row = {}
-            if isinstance(pattern.subject, ox.Variable):
-                row[pattern.subject.value] = ox.NamedNode(hit.fiche)
+            row = {subject.value: fiche} if isinstance(subject, ox.Variable) else {}
             for prop, var in pattern.outputs.items():
                 row[var] = _term(prop, hit)
             rows.append(row)
-        if isinstance(pattern.subject, ox.Variable):
-            known = {b[pattern.subject.value] for b in bindings if b.get(pattern.subject.value) is not None}
-            if known:
-                rows = [r for r in rows if r[pattern.subject.value] in known]
         return names, rows
 
     def _pattern(self, block: Block) -> _Pattern:
+        where = f"SERVICE <{block.iri}>"
         try:
             triples = block.triples()
         except ValueError as err:
-            raise ValueError(f"SERVICE <{block.iri}>: {err}") from None
+            raise ValueError(f"{where}: {err}") from None
         pattern = _Pattern()
         for s, p, o in triples:
             name = p.value[len(self.onto):] if isinstance(p, ox.NamedNode) and p.value.startswith(self.onto) else None
-            if pattern.subject is not None and s != pattern.subject:
-                raise ValueError(f"SERVICE <{block.iri}>: one subject only (the fiche), not {s} and {pattern.subject}")
             if not isinstance(s, (ox.Variable, ox.NamedNode)):
-                raise ValueError(f"SERVICE <{block.iri}>: the subject must be a variable or a fiche IRI")
+                raise ValueError(f"{where}: the subject must be a variable or a fiche IRI, not {s}")
+            if pattern.subject is not None and s != pattern.subject:
+                raise ValueError(f"{where}: one subject only (the fiche), not {s} and {pattern.subject}")
             pattern.subject = s
             if name == "matches" and isinstance(o, ox.Literal):
                 pattern.text = o.value
             elif name in _OUTPUTS and isinstance(o, ox.Variable):
                 pattern.outputs[name] = o.value
-            elif name in _FILTERS and isinstance(o, ox.Literal):
-                pattern.filters[name] = o.value
+            elif name == "searchLimit" and isinstance(o, ox.Literal) and o.value.isdigit() and int(o.value) > 0:
+                pattern.limit = int(o.value)
             else:
-                allowed = ", ".join(f"bnc:{n}" for n in ("matches", *_OUTPUTS, *_FILTERS))
-                raise ValueError(f"SERVICE <{block.iri}>: cannot answer {p} {o} (it takes {allowed}; "
-                                 "bnc:matches, filters with constants, outputs with variables)")
+                raise ValueError(f"{where}: cannot answer {p} {o}: it takes bnc:matches \"words\", "
+                                 "bnc:searchLimit N and the variables of bnc:score, bnc:snippet, "
+                                 "bnc:section, bnc:anchor")
         if pattern.text is None:
-            raise ValueError(f'SERVICE <{block.iri}>: needs ?fiche bnc:matches "words to search"')
-        if not pattern.filters.get("limit", "1").isdigit() or int(pattern.filters.get("limit", "1")) < 1:
-            raise ValueError(f"SERVICE <{block.iri}>: bnc:limit must be a positive integer")
+            raise ValueError(f'{where}: needs ?fiche bnc:matches "words to search"')
         return pattern
 
 
 def _term(prop: str, hit: Hit):
     if prop == "score":
-        return ox.Literal(str(hit.score), datatype=ox.NamedNode(XSD + "double"))
-    value = {"snippet": hit.snippet, "passage": hit.passage, "section": hit.section,
-             "anchor": hit.anchor}[prop]
-    return ox.Literal(value)
+        return ox.Literal(repr(float(hit.score)), datatype=ox.NamedNode(XSD + "double"))
+    return ox.Literal({"snippet": hit.snippet, "section": hit.section, "anchor": hit.anchor}[prop])

@@ -137,6 +137,12 @@ class BNC(DefinedNamespace):
     sourcePath: URIRef
     parserVersion: URIRef
     keywordSection: URIRef
+    # the search service's properties (kgbuild.search)
+    matches: URIRef
+    score: URIRef
+    snippet: URIRef
+    anchor: URIRef
+    searchLimit: URIRef
     # individuals
     keywordMatch: URIRef
 
