@@ -1,12 +1,13 @@
 """Full-text search over the fiches: a tantivy index built with the store, and its SPARQL service.
 
-The index (``{build dir}/search``, so swapped with the store) holds one document per passage:
-the fiche's title, each title of a proposal it assesses, each paragraph of each section and
-each footnote, with the fiche's IRI, year, ministries and verdicts for filters. Text is
+The index (``{build dir}/search``, so swapped with the store) holds one document per fiche
+(all its text: ranking and matching) and one per passage (the fiche's title, each title of a
+proposal it assesses, each paragraph of each section, each footnote: quoting and anchors), each
+with the fiche's IRI, year, ministries and verdicts for filters. Text is
 lower-cased, accent-folded and Dutch-stemmed (Snowball), so ``waterstofnet`` finds
 ``waterstofnetten``. Queries use tantivy's syntax: words (all must match, ``OR`` for either),
-``"a phrase"``, ``prefix*``, ``-word`` to exclude, ranked by BM25. ``search`` returns one hit
-per fiche: its best passage quoted (a fragment of it, the matches marked) with the section and
+``"a phrase"``, ``prefix*``, ``-word`` to exclude, ranked by BM25 over the fiche's text.
+``search`` returns one hit per fiche: its best passage (the one with most of the words) quoted (a fragment of it, the matches marked) with the section and
 the anchor of that passage on the fiche page (``section-essence-2``, ``footnote-3``, ``title``).
 
 Why tantivy: BM25, Dutch stemming, phrase and prefix queries and snippets come with it; SQLite
@@ -101,7 +102,7 @@ def _analyzer():
 
     return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
             .filter(tantivy.Filter.remove_long(40)).filter(tantivy.Filter.lowercase())
-            .filter(tantivy.Filter.ascii_fold()).filter(tantivy.Filter.stemmer("dutch")).build())
+            .filter(tantivy.Filter.stemmer("dutch")).filter(tantivy.Filter.ascii_fold()).build())
 
 
 def _schema():
@@ -109,7 +110,7 @@ def _schema():
 
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("text", stored=True, tokenizer_name="nl")
-    for name in ("fiche", "key", "title", "section", "anchor"):
+    for name in ("kind", "fiche", "key", "title", "section", "anchor"):
         sb.add_text_field(name, stored=True, tokenizer_name="raw")
     sb.add_text_field("ministry", stored=False, tokenizer_name="raw")
     sb.add_text_field("verdict", stored=False, tokenizer_name="raw")
@@ -172,11 +173,14 @@ def build_index(records_with_iris: Iterable[tuple[str, object]], path: str | Pat
             v = "-".join(value.casefold().split())
             verdicts += [f"{aspect}:{v}", f"any:{v}"]
         key = fiche.rsplit("/", 1)[1]
-        for section, anchor, text in passages(record):
+        texts = list(passages(record))
+        units = [("fiche", "", "", "\n".join(text for _, _, text in texts))]
+        for kind, section, anchor, text in units + [("passage", *t) for t in texts]:
             doc = tantivy.Document()
             doc.add_text("text", text)
-            for name, value in (("fiche", fiche), ("key", key), ("title", record.title or key),
-                                ("section", section), ("anchor", anchor)):
+            for name, value in (("kind", kind), ("fiche", fiche), ("key", key),
+                                ("title", record.title or key), ("section", section),
+                                ("anchor", anchor)):
                 doc.add_text(name, value)
             for m in ministries:
                 doc.add_text("ministry", m)
@@ -185,7 +189,7 @@ def build_index(records_with_iris: Iterable[tuple[str, object]], path: str | Pat
             if year is not None:
                 doc.add_integer("year", year)
             writer.add_document(doc)
-            stats.passages += 1
+        stats.passages += len(texts)
     writer.commit()
     writer.wait_merging_threads()
     stats.seconds = round(time.perf_counter() - start, 3)
@@ -218,8 +222,9 @@ def _open(index_dir: str | Path):
         return index
 
 
-def parse(index, q: str):
-    """The query text as a tantivy query over the passages; ``word*`` is a prefix query.
+def parse(index, q: str, *, every_word: bool = True):
+    """The query text as a tantivy query; ``word*`` is a prefix query. Words not joined by
+    ``OR`` must all match (``every_word``) or any may.
 
     >>> _prefixes_as_regexes('Waterst* "groene water*" -financiële*')
     'text:/waterst.*/ "groene water*" -text:/financiele.*/'
@@ -229,7 +234,8 @@ def parse(index, q: str):
         raise SearchError("empty search: give one or more words")
     text = _prefixes_as_regexes(text)
     try:
-        return index.parse_query(text, ["text"], conjunction_by_default=True, allow_regexes=True)
+        return index.parse_query(text, ["text"], conjunction_by_default=every_word,
+                                 allow_regexes=True)
     except ValueError as err:
         reason = " ".join(str(err).split())
         raise SearchError(f"search '{q}': tantivy cannot read it ({reason}); "
@@ -273,7 +279,8 @@ def _filters(index, query, *, year, ministry, verdict):
 
 def search(index_dir: str | Path, q: str, *, year=None, ministry: str | None = None,
            verdict: str | None = None, limit: int = 20, offset: int = 0) -> list[Hit]:
-    """The fiches matching ``q``, best first, one ``Hit`` per fiche (its best passage).
+    """The fiches matching ``q``, best first (BM25 over the fiche's whole text: every word must
+    occur somewhere in it), each ``Hit`` with its best passage (the one that matches most).
 
     Filters: ``year`` (2021 or 2019-2021, of the date sent), ``ministry`` (name or slug, like
     ``Economische Zaken``), ``verdict`` (``negatief`` on any aspect, or
@@ -284,42 +291,42 @@ def search(index_dir: str | Path, q: str, *, year=None, ministry: str | None = N
     if limit < 1 or offset < 0:
         raise SearchError(f"limit {limit}, offset {offset}: limit must be 1 or more, offset 0 or more")
     index = _open(index_dir)
-    query = _filters(index, parse(index, q), year=year, ministry=ministry, verdict=verdict)
+    schema = index.schema
+    kind = lambda k: (tantivy.Occur.Must, tantivy.Query.term_query(schema, "kind", k))
+    fiches_query = tantivy.Query.boolean_query([
+        kind("fiche"), (tantivy.Occur.Must, _filters(index, parse(index, q), year=year,
+                                                     ministry=ministry, verdict=verdict))])
+    any_word = parse(index, q, every_word=False)  # a passage needs only some of the words
     prefixes = [_fold(m.group(1)) for m in _BARE_PREFIX.finditer(re.sub(r'"[^"]*"', " ", q))]
     searcher = index.searcher()
-    wanted = offset + limit
-    fetch = max(50, wanted * 8)
-    while True:  # passages, grouped by fiche; fetch more until enough fiches or none left
-        result = searcher.search(query, fetch)
-        best: dict[str, tuple[float, object, int]] = {}
-        for score, address in result.hits:
-            doc = searcher.doc(address)
-            fiche = doc["fiche"][0]
-            if fiche in best:
-                s, d, n = best[fiche]
-                best[fiche] = (s, d, n + 1)
-            else:
-                best[fiche] = (score, doc, 1)
-        if len(best) >= wanted or len(result.hits) < fetch:
-            break
-        fetch *= 4
-    chosen = list(best.items())[offset:wanted]
-    snippets = tantivy.SnippetGenerator.create(searcher, query, index.schema, "text")
+    snippets = tantivy.SnippetGenerator.create(searcher, any_word, schema, "text")
     snippets.set_max_num_chars(SNIPPET_CHARS)
     hits = []
-    for fiche, (score, doc, n) in chosen:
-        passage = doc["text"][0]
-        found = snippets.snippet_from_doc(doc)
-        spans = [(h.start, h.end) for h in found.highlighted()]
-        fragment = found.fragment() if spans else _window(passage, prefixes)
-        snippet = fragment.strip()
-        snippet_html = _marked(fragment, spans + _prefix_spans(fragment, prefixes))
-        year_values = doc.get_all("year")
-        hits.append(Hit(fiche=fiche, key=doc["key"][0], title=doc["title"][0], score=round(score, 4),
-                        section=doc["section"][0], anchor=doc["anchor"][0], snippet=snippet,
-                        snippet_html=snippet_html,
-                        passage=passage, year=year_values[0] if year_values else None, matches=n))
+    for score, address in searcher.search(fiches_query, limit, offset=offset).hits:
+        fiche = searcher.doc(address)["fiche"][0]
+        in_fiche = tantivy.Query.boolean_query([
+            kind("passage"), (tantivy.Occur.Must, tantivy.Query.term_query(schema, "fiche", fiche)),
+            (tantivy.Occur.Must, any_word)])
+        found = searcher.search(in_fiche, 1, count=True)
+        if not found.hits:  # matched only across passage boundaries (a phrase): quote the title
+            found = searcher.search(tantivy.Query.boolean_query([
+                kind("passage"), (tantivy.Occur.Must, tantivy.Query.term_query(schema, "fiche", fiche))]), 1)
+        doc = searcher.doc(found.hits[0][1])
+        hits.append(_hit(doc, score, snippets, prefixes, found.count or 1))
     return hits
+
+
+def _hit(doc, score: float, snippets, prefixes: list[str], matches: int) -> Hit:
+    """A hit from its best passage: the fragment around the words found, marked."""
+    passage = doc["text"][0]
+    found = snippets.snippet_from_doc(doc)
+    spans = [(h.start, h.end) for h in found.highlighted()]
+    fragment = found.fragment() if spans else _window(passage, prefixes)
+    years = doc.get_all("year")
+    return Hit(fiche=doc["fiche"][0], key=doc["key"][0], title=doc["title"][0],
+               score=round(score, 4), section=doc["section"][0], anchor=doc["anchor"][0],
+               snippet=fragment.strip(), snippet_html=_marked(fragment, spans + _prefix_spans(fragment, prefixes)),
+               passage=passage, year=years[0] if years else None, matches=matches)
 
 
 def _marked(fragment: str, spans: list[tuple[int, int]]) -> str:

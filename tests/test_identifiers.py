@@ -83,3 +83,43 @@ def test_treaty_articles(text, keys):
 ])
 def test_celex_in_eurlex_fields(text, found):
     assert ids.celex_numbers(text) == found
+
+
+# --- notations people type (kgbuild.lookup) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, keys", [
+    ("26643-640", ["26643-640"]), ("26643/640", ["26643-640"]), ("26 643, nr. 640", ["26643-640"]),
+    ("26 643 nr. 640", ["26643-640"]), ("kst-26643-640", ["26643-640"]),
+    ("21501-30-612", ["21501-30-612"]), ("21 501-30, nr. 612", ["21501-30-612"]),
+    ("36 300, letter D", ["36300-D"]), ("35300 V, nr. 5", ["35300-V-5"]),
+    ("26643", []), ("COM(2025) 723", []), ("2019/904", []),
+])
+def test_kamerstuk_notations(text, keys):
+    assert [k.key for k in ids.kamerstuk_notations(text)] == keys
+
+
+@pytest.mark.parametrize("text, number", [
+    ("COM(2025) 723", "COM(2025) 723"), ("COM/2025/723", "COM(2025) 723"),
+    ("COM(2025)723 final", "COM(2025) 723"), ("COM:2025:0723:FIN", "COM(2025) 723"),
+    ("COM_2025_0723_FIN", "COM(2025) 723"), ("JOIN(2023) 9", "JOIN(2023) 9"),
+    ("COM 723", None), ("COM(2025)", None),
+])
+def test_com_notation(text, number):
+    assert ids.com_notation(text) == number
+
+
+def test_tk_numbers_eli_and_treaty_keys():
+    assert ids.tk_numbers("2025d46581 / 2025Z19883") == [("document", "2025D46581"), ("zaak", "2025Z19883")]
+    assert ids.eli_acts("http://data.europa.eu/eli/reg_impl/2019/980/oj") == ["32019R0980"]
+    assert ids.treaty_notation("tfeu-4-2-a").key == "TFEU-4-2-a"
+    assert ids.treaty_notation("artikel 4") is None
+    assert ids.dossier_notation("21 501-30") == "21501-30" and ids.dossier_notation("2025") is None
+
+
+@pytest.mark.parametrize("text, keys", [
+    ("Art. 114 TFEU", ["TFEU-114"]), ("art. 5 VEU", ["TEU-5"]),
+    ("Zie art. 12. Art. 4 VWEU geldt.", ["TFEU-4"]),
+])
+def test_abbreviated_article_word(text, keys):
+    assert [t.key for t in ids.treaty_articles(text)] == keys
