@@ -53,6 +53,8 @@ INDEX_DIR = "search"  # inside a build directory
 BNC_NS = f"{DEFAULT_BASE}ontology#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SNIPPET_CHARS = 240
+INDEX_FORMAT = "1"  # written beside the index; an index of another format is rebuilt, not read
+FORMAT_FILE = "kgbuild-search-format"
 VERDICT_ASPECTS = {"bevoegdheid": "bevoegdheid", "competence": "bevoegdheid",
                    "subsidiariteit": "subsidiariteit", "subsidiarity": "subsidiariteit",
                    "proportionaliteit": "proportionaliteit", "proportionality": "proportionaliteit"}
@@ -192,6 +194,7 @@ def build_index(records_with_iris: Iterable[tuple[str, object]], path: str | Pat
         stats.passages += len(texts)
     writer.commit()
     writer.wait_merging_threads()
+    (path / FORMAT_FILE).write_text(INDEX_FORMAT)
     stats.seconds = round(time.perf_counter() - start, 3)
     return stats
 
@@ -213,6 +216,13 @@ def _open(index_dir: str | Path):
         if index is None:
             if not (path / "meta.json").is_file():
                 raise SearchError(f"no search index at {index_dir} (build one with: kgbuild build)")
+            try:
+                found = (path / FORMAT_FILE).read_text().strip()
+            except OSError:
+                found = "none"
+            if found != INDEX_FORMAT:
+                raise SearchError(f"the search index at {index_dir} has format {found}, this kgbuild "
+                                  f"reads {INDEX_FORMAT}: rebuild the store (kgbuild build)")
             try:
                 index = tantivy.Index.open(str(path))
             except ValueError as err:
