@@ -51,7 +51,7 @@ def main() -> None:
     jobs = args.jobs or os.cpu_count()
     rows = [(f"parse ({jobs} processes)", "parse"), ("map", "map"),
             ("assemble in-memory store", "assemble"), ("reason", "reason"),
-            ("load on disk + dump", "load")]
+            ("load on disk + dump", "load"), ("full-text index", "index")]
     print(f"kgbuild build benchmark: {c['files']} files -> {c['fiches']} fiches, "
           f"{c['triples_asserted']} triples asserted (+{c['triples_background']} ontology and "
           f"reference), {c['triples_inferred']} inferred, {c['quads_in_store']} quads in store")

@@ -45,7 +45,7 @@ QUERIES = [
     ("word", "gezondheidsgegevens"), ("two words", "kritieke grondstoffen"),
     ("two words", "Europees Openbaar"), ("phrase", '"Apply AI"'), ("phrase", '"interne markt"'),
     ("prefix", "innovat*"), ("prefix", "financi*"), ("stemmed form", "verordeningen"),
-    ("filter year", "Commissie"),
+    ("filter year", "grondstoffen"),
 ]
 
 
