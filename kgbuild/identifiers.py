@@ -335,6 +335,19 @@ def kamerstuk_notations(text: str) -> list[KamerstukRef]:
     return [KamerstukRef(normalise_dossier(match.group(1)).upper(), match.group(2).upper())]
 
 
+def bare_act_numbers(text: str) -> list[str]:
+    """The CELEX numbers an act number typed without its kind could be (``2019/904``: a
+    regulation, a directive or a decision).
+
+    >>> bare_act_numbers("2019/904"), bare_act_numbers("767/2008"), bare_act_numbers("Richtlijn 2019/904")
+    (['32019R0904', '32019L0904', '32019D0904'], ['32008R0767'], [])
+    """
+    match = re.fullmatch(r"\s*(\d{1,4})\s*/\s*(\d{1,4})\s*", text)
+    if not match:
+        return []
+    return [c for c in (_act_celex(letter, "(EU)", False, *match.groups()) for letter in "RLD") if c]
+
+
 def dossier_notation(text: str) -> str | None:
     """A Kamerstuk dossier number typed alone: ``22112``, ``21 501-30``, ``35300 V``.
 

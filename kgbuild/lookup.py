@@ -32,7 +32,6 @@ CELEX_BASE = "http://publications.europa.eu/resource/celex/"
 _FICHE_KEY = re.compile(r"(?:com|join)-(?:19|20)\d\d-\d{1,4}|t-[0-9a-f]{12}")
 _CELEX_WHOLE = re.compile(r"(?:CELEX\s*[:=]?\s*)?([1-9CE](?:19|20)\d\d[A-Z]{1,2}\d{4}|1(?:19|20)\d\d[EM]\d{3})",
                           re.IGNORECASE)
-_ACT_BARE = re.compile(r"(?:(?:19|20)\d\d/\d{1,4}|\d{1,4}/(?:19|20)\d\d)")
 _TREATY_NAMES = {"TFEU": ("VWEU", "TFEU"), "TEU": ("VEU", "TEU"), "TEC": ("EG-Verdrag", "TEC")}
 _ACT_NAMES = {"R": "Verordening", "L": "Richtlijn", "D": "Besluit", "F": "Kaderbesluit",
               "H": "Aanbeveling"}
@@ -201,10 +200,7 @@ def _celex_label(celex: str) -> str:
 
 
 def _acts(text: str, base: str) -> list[Candidate]:
-    numbers = ids.eu_acts(text)
-    if not numbers and _ACT_BARE.fullmatch(text):  # "2024/1689": which kind of act is not said
-        a, b = text.split("/")
-        numbers = [c for c in (ids._act_celex(letter, "(EU)", False, a, b) for letter in "RLD") if c]
+    numbers = ids.eu_acts(text) or ids.bare_act_numbers(text)  # "2019/904": kind not said
     return [Candidate("eu-act", celex, _celex_label(celex), f"{CELEX_BASE}{celex}")
             for celex in numbers]
 

@@ -203,6 +203,7 @@ def build_index(records_with_iris: Iterable[tuple[str, object]], path: str | Pat
 
 _OPEN: dict[str, object] = {}
 _OPEN_LOCK = threading.Lock()
+_KEEP_OPEN = 4
 _BARE_PREFIX = re.compile(r'(?<![\w"*:])([^\W_][\w-]*)\*')
 
 
@@ -229,6 +230,8 @@ def _open(index_dir: str | Path):
                 raise SearchError(f"cannot open the search index at {index_dir}: {err}") from None
             index.register_tokenizer("nl", _analyzer())
             _OPEN[str(path)] = index
+            while len(_OPEN) > _KEEP_OPEN:  # the oldest builds' indexes: swapped out by now
+                del _OPEN[next(iter(_OPEN))]
         return index
 
 
@@ -288,13 +291,14 @@ def _filters(index, query, *, year, ministry, verdict):
 
 
 def search(index_dir: str | Path, q: str, *, year=None, ministry: str | None = None,
-           verdict: str | None = None, limit: int = 20, offset: int = 0) -> list[Hit]:
+           verdict: str | None = None, limit: int = 20, offset: int = 0,
+           within: Iterable[str] | None = None) -> list[Hit]:
     """The fiches matching ``q``, best first (BM25 over the fiche's whole text: every word must
     occur somewhere in it), each ``Hit`` with its best passage (the one that matches most).
 
     Filters: ``year`` (2021 or 2019-2021, of the date sent), ``ministry`` (name or slug, like
     ``Economische Zaken``), ``verdict`` (``negatief`` on any aspect, or
-    ``subsidiariteit:negatief``; English names work too).
+    ``subsidiariteit:negatief``; English names work too); ``within``: only these fiche IRIs.
     """
     import tantivy
 
@@ -303,9 +307,11 @@ def search(index_dir: str | Path, q: str, *, year=None, ministry: str | None = N
     index = _open(index_dir)
     schema = index.schema
     kind = lambda k: (tantivy.Occur.Must, tantivy.Query.term_query(schema, "kind", k))
-    fiches_query = tantivy.Query.boolean_query([
-        kind("fiche"), (tantivy.Occur.Must, _filters(index, parse(index, q), year=year,
-                                                     ministry=ministry, verdict=verdict))])
+    must = [kind("fiche"), (tantivy.Occur.Must, _filters(index, parse(index, q), year=year,
+                                                         ministry=ministry, verdict=verdict))]
+    if within is not None:
+        must.append((tantivy.Occur.Must, tantivy.Query.term_set_query(schema, "fiche", list(within))))
+    fiches_query = tantivy.Query.boolean_query(must)
     any_word = parse(index, q, every_word=False)  # a passage needs only some of the words
     prefixes = [_fold(m.group(1)) for m in _BARE_PREFIX.finditer(re.sub(r'"[^"]*"', " ", q))]
     searcher = index.searcher()
@@ -410,7 +416,7 @@ class SearchService:
     ``bnc:snippet``, ``bnc:section``, ``bnc:anchor`` (variables, bound per fiche found: its
     best passage) and ``bnc:searchLimit N`` (default 1000). The subject is a variable (bound to
     each fiche found) or a fiche IRI (does it match?). Year, ministry and verdict are graph
-    patterns outside the block; values already known for the subject narrow the answer to them.
+    patterns outside the block; values already known for the subject narrow the search to them.
 
     >>> import tempfile
     >>> from kgbuild.record import FicheRecord
@@ -434,19 +440,19 @@ class SearchService:
 
     def __call__(self, block: Block, bindings: list[dict]) -> tuple[list[str], list[dict]]:
         pattern = self._pattern(block)
-        try:
-            hits = search(self.index_dir, pattern.text, limit=pattern.limit)
-        except SearchError as err:
-            raise ValueError(f"SERVICE <{block.iri}>: {err}") from None
         subject = pattern.subject
-        names = ([subject.value] if isinstance(subject, ox.Variable) else []) + list(pattern.outputs.values())
         known = {b[subject.value] for b in bindings
                  if isinstance(subject, ox.Variable) and b.get(subject.value) is not None}
+        within = [subject.value] if isinstance(subject, ox.NamedNode) else \
+            [k.value for k in known if isinstance(k, ox.NamedNode)] if known else None
+        names = ([subject.value] if isinstance(subject, ox.Variable) else []) + list(pattern.outputs.values())
+        try:
+            hits = search(self.index_dir, pattern.text, limit=pattern.limit, within=within)
+        except SearchError as err:
+            raise ValueError(f"SERVICE <{block.iri}>: {err}") from None
         rows = []
         for hit in hits:
             fiche = ox.NamedNode(hit.fiche)
-            if (isinstance(subject, ox.NamedNode) and subject != fiche) or (known and fiche not in known):
-                continue
             row = {subject.value: fiche} if isinstance(subject, ox.Variable) else {}
             for prop, var in pattern.outputs.items():
                 row[var] = _term(prop, hit)

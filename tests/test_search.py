@@ -250,9 +250,11 @@ def test_service_with_a_fiche_iri_subject_and_known_bindings(store):
     assert rows == []
     names, rows = service(TextBlock('?f bnc:matches "grondstoffen" ; bnc:searchLimit 1'), [])
     assert len(rows) == 1
-    known = [{"f": ox.NamedNode(FICHE + "com-2025-945")}]
-    names, rows = service(TextBlock('?f bnc:matches "grondstoffen"'), known)
+    known = [{"f": ox.NamedNode(FICHE + "com-2025-945")}]  # ranked second: the limit is not in the way
+    names, rows = service(TextBlock('?f bnc:matches "grondstoffen" ; bnc:searchLimit 1'), known)
     assert [r["f"].value for r in rows] == [FICHE + "com-2025-945"]
+    names, rows = service(TextBlock('?f bnc:matches "grondstoffen"'), [{"f": ox.Literal("x")}])
+    assert rows == []
 
 
 @pytest.mark.parametrize("body, message", [
