@@ -63,7 +63,10 @@ class Fts5:
     """The alternative: SQLite FTS5 over pre-stemmed text."""
 
     def __init__(self, path: Path):
-        import Stemmer
+        try:
+            import Stemmer
+        except ImportError:
+            sys.exit("bench/search.py: needs PyStemmer for the FTS5 side: pip install -e '.[bench]'")
 
         self.stem = Stemmer.Stemmer("dutch").stemWord
         self.db = sqlite3.connect(path)

@@ -84,7 +84,7 @@ def test_dump_and_report_match_the_store(built):
     assert on_disk["counts"] == report.counts and on_disk["exit_status"] == 0
     for path, entry in on_disk["sources"].items():  # checksums for change detection
         assert entry["sha256"] == hashlib.sha256(Path(ROOT, path).read_bytes()).hexdigest()
-    assert set(on_disk["timings_s"]) == {"parse", "map", "assemble", "reason", "load", "total"}
+    assert set(on_disk["timings_s"]) == {"parse", "map", "assemble", "reason", "load", "index", "total"}
 
 
 def test_one_fiche_read_from_two_files_is_one_iri_with_both_sources(built):
