@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.helpers import corpus_store, kgbuild, rows_of
+from tests.helpers import ROOT, corpus_store, kgbuild, rows_of
 from kgbuild.lookup import citing, in_store, resolve
 from kgbuild.query import open_store
 
@@ -186,3 +186,22 @@ def test_param_not_held_or_malformed_is_said(store, param, message):
     result = kgbuild("query", "fiches-citing-kamerstuk", "-p", param, "--store", str(store))
     assert result.returncode == 2 and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_find_lists_every_reading_the_graph_holds(tmp_path):
+    """A fiche that cites paper 30 of dossier 21501 and a paper of dossier 21501-30: the text
+    21501-30 names both, and find lists both (exit 3), each with the fiches citing it."""
+    text = (ROOT / "data" / "fiches" / "2025D46581.txt").read_text(encoding="utf-8")
+    source = tmp_path / "fiche.txt"
+    source.write_text(text + "\nDe Commissie verwijst naar Kamerstukken II 2023/24, 21 501-30, "
+                             "nr. 612 en naar Kamerstuk 21 501, nr. 30.\n", encoding="utf-8")
+    store = tmp_path / "store"
+    assert kgbuild("build", str(source), "--store", str(store)).returncode == 0
+    result = kgbuild("find", "21501-30", "--store", str(store))
+    assert result.returncode == 3, result.stderr
+    assert "can be read 2 ways" in result.stdout
+    assert BASE + "id/kamerstuk/21501-30" in result.stdout and BASE + "id/dossier/21501-30" in result.stdout
+    assert result.stdout.count(SEED) == 2  # cites the paper, and a paper in the dossier
+    param = kgbuild("query", "fiches-citing-kamerstuk", "-p", "kamerstuk=21501-30", "--format",
+                    "json", "--store", str(store))  # a Kamerstuk parameter takes the paper
+    assert [r["kamerstuk"] for r in rows_of(param.stdout)] == [BASE + "id/kamerstuk/21501-30"]
