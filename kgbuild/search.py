@@ -3,12 +3,13 @@
 The index (``{build dir}/search``, so swapped with the store) holds one document per fiche
 (all its text: ranking and matching) and one per passage (the fiche's title, each title of a
 proposal it assesses, each paragraph of each section, each footnote: quoting and anchors), each
-with the fiche's IRI, year, ministries and verdicts for filters. Text is
-lower-cased, accent-folded and Dutch-stemmed (Snowball), so ``waterstofnet`` finds
-``waterstofnetten``. Queries use tantivy's syntax: words (all must match, ``OR`` for either),
+with the fiche's IRI, year, ministries and verdicts for filters. Text is lower-cased,
+Dutch-stemmed (Snowball) and accent-folded, so ``waterstofnet`` finds ``waterstofnetten``.
+Queries use tantivy's syntax: words (all must occur in the fiche, ``OR`` for either),
 ``"a phrase"``, ``prefix*``, ``-word`` to exclude, ranked by BM25 over the fiche's text.
-``search`` returns one hit per fiche: its best passage (the one with most of the words) quoted (a fragment of it, the matches marked) with the section and
-the anchor of that passage on the fiche page (``section-essence-2``, ``footnote-3``, ``title``).
+``search`` returns one hit per fiche: its best passage (the one with most of the words) quoted,
+a fragment of it with the matches marked, and the anchor of that passage on the fiche page
+(``section-essence-2``, ``footnote-3``, ``title``).
 
 Why tantivy: BM25, Dutch stemming, phrase and prefix queries and snippets come with it; SQLite
 FTS5 (in Python's standard library) cannot take a Dutch stemmer from Python, so the text would
