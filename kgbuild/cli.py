@@ -202,8 +202,8 @@ def find(text: str, store_dir: Path, fmt: str) -> None:
     found = [(c, iri, citing(store, iri)) for c, iris in held for iri in iris]
     status = 0 if len(held) == 1 else 1 if not held else 3
     if fmt == "json":
-        click.echo(json.dumps({"text": resolution.text, "status": ["found", "not in the graph",
-                               "", "ambiguous"][status],
+        statuses = {0: "found", 1: "not in the graph", 3: "ambiguous"}
+        click.echo(json.dumps({"text": resolution.text, "status": statuses[status],
                                "candidates": [c.to_json() for c in resolution.candidates],
                                "found": [{**c.to_json(), "iri": iri, "cited_by": rows}
                                          for c, iri, rows in found]},
