@@ -300,6 +300,7 @@ _BARE_DOSSIER = r"\d{2}\s?\d{3}(?:\s*-\s*[A-Z0-9]{1,4}|\s+[IVXL]{1,5}|\s+[A-Z](?
 _BARE_KAMERSTUK = re.compile(
     rf"(?:kst-?\s*)?({_BARE_DOSSIER})\s*(?:,?\s*(?:nr\.?|no\.?|letter)\s*|[-/,]\s*|\s+)(\d{{1,5}}|[A-Z]{{1,3}})",
     re.IGNORECASE)
+_DOSSIER_URL = re.compile(r"officielebekendmakingen\.nl/dossier/(\d{5}(?:-[A-Z0-9]{1,4})?)(?![\w-])")
 _BARE_DOSSIER_ONLY = re.compile(rf"(?:dossier\s*)?({_BARE_DOSSIER})", re.IGNORECASE)
 _COM_NOTATION = re.compile(
     r"(COM|JOIN)\s*(?:\(\s*((?:19|20)\d\d)\s*\)|[/:_\s]\s*((?:19|20)\d\d)\s*[/:_\s])\s*0*(\d{1,4})"
@@ -353,8 +354,12 @@ def dossier_notation(text: str) -> str | None:
 
     >>> dossier_notation("21 501-30"), dossier_notation("35300 V"), dossier_notation("2025")
     ('21501-30', '35300-V', None)
+    >>> dossier_notation("https://zoek.officielebekendmakingen.nl/dossier/22112")
+    '22112'
+
     """
-    match = _BARE_DOSSIER_ONLY.fullmatch(" ".join(text.split()).strip(" .;"))
+    match = _BARE_DOSSIER_ONLY.fullmatch(" ".join(text.split()).strip(" .;")) \
+        or _DOSSIER_URL.search(text)
     return normalise_dossier(match.group(1)).upper() if match else None
 
 

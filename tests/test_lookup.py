@@ -64,6 +64,12 @@ def test_every_kamerstuk_notation_names_the_kamerstuk(text):
     ("2025Z19883", "zaak", "2025Z19883"),
     ("https://www.tweedekamer.nl/kamerstukken/detail?id=2025Z19883&did=2025D46581", "tk-document", "2025D46581"),
     ("com-2025-723", "fiche", "com-2025-723"),
+    # the source pages of the corpus (../shared/corpus/sources.tsv)
+    ("https://www.tweedekamer.nl/kamerstukken/brieven_regering/detail?did=2022D23093&id=2022Z11225",
+     "zaak", "2022Z11225"),
+    ("https://berthub.eu/tkconv/document.html?nummer=2025D46581", "tk-document", "2025D46581"),
+    ("https://zoek.officielebekendmakingen.nl/dossier/kst-22112-2627.html", "kamerstuk", "kst-22112-2627"),
+    ("https://zoek.officielebekendmakingen.nl/dossier/22112", "dossier", "22112"),
 ])
 def test_notations(text, kind, identifier):
     assert identifier in [c.identifier for c in resolve(text).of_kind(kind)], resolve(text)
@@ -147,6 +153,13 @@ def test_find_ambiguous_lists_the_readings_the_graph_holds(store):
     assert result.stderr.count("CELEX") == 3
     own = kgbuild("find", "kst-22112-2627", "--store", str(store))  # a fiche's own Kamerstuk
     assert own.returncode == 0 and BASE + "id/fiche/kst-22112-2627" in own.stdout
+
+
+def test_find_a_tk_document_url_names_the_fiche(store):
+    result = kgbuild("find", "https://berthub.eu/tkconv/document.html?nummer=2025D46581",
+                     "--store", str(store))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"Tweede Kamer document 2025D46581: <{SEED}>")
 
 
 def test_find_words_falls_through_to_text_search(store):
