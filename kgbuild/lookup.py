@@ -109,8 +109,9 @@ def resolve(text: str, *, base: str = DEFAULT_BASE) -> Resolution:
         out.error = "nothing to look up: give an identifier, like kst-26643-640 or COM(2025) 723"
         return out
     found: list[Candidate] = []
+    plain = _normalised(text)
     for reader in (_fiche_keys, _kamerstukken, _commission, _celex, _acts, _treaty, _tk_numbers):
-        found.extend(reader(text, base))
+        found.extend(reader(plain, base))
     seen: set[tuple] = set()
     for cand in found:
         if (cand.kind, cand.identifier) not in seen:
@@ -119,6 +120,32 @@ def resolve(text: str, *, base: str = DEFAULT_BASE) -> Resolution:
     if not out.candidates:
         out.error = _malformed(text)
     return out
+
+
+# How people type what the fiches write with capitals, as the fiches write it.
+_SPELLINGS = [
+    (re.compile(r"^(?:Tweede|Eerste)\s+Kamer(?:\s+der\s+Staten-Generaal)?,?\s*(?:vergaderjaar\s*)?", re.I),
+     lambda m: "Kamerstukken " + ("I " if m.group(0).lower().startswith("eerste") else "II ")),
+    (re.compile(r"\bkamerstuk(ken)?(\s+i{1,2}\b)?", re.I),
+     lambda m: "Kamerstuk" + (m.group(1) or "").lower() + (m.group(2) or "").upper()),
+    (re.compile(r"\b(vweu|veu|tfeu|teu|egv)\b", re.I), lambda m: m.group(1).upper()),
+    (re.compile(r"\bartikel\b", re.I), lambda m: "artikel"),
+    (re.compile(r"\bart\b\.?", re.I), lambda m: "art."),
+    (re.compile(r"(?<![\d.])(\d{2})\.(\d{3})\b(?!\.\d)"), lambda m: m.group(1) + m.group(2)),  # 26.643
+]
+
+
+def _normalised(text: str) -> str:
+    """``text`` with the spellings the readers expect (capitals, dotted dossier numbers).
+
+    >>> _normalised("tweede kamer, vergaderjaar 2019–2020, 26.643, nr. 640")
+    'Kamerstukken II 2019–2020, 26643, nr. 640'
+    >>> _normalised("ARTIKEL 114 vweu"), _normalised("kamerstukken ii 2019/20"), _normalised("26.643 nr. 640")
+    ('artikel 114 VWEU', 'Kamerstukken II 2019/20', '26643 nr. 640')
+    """
+    for pattern, spelling in _SPELLINGS:
+        text = pattern.sub(spelling, text)
+    return text
 
 
 def _malformed(text: str) -> str | None:

@@ -25,6 +25,8 @@ KAMERSTUK_NOTATIONS = [
     "https://zoek.officielebekendmakingen.nl/kst-26643-640.html",
     "https://zoek.officielebekendmakingen.nl/kst-26643-640-n1.html",
     "zoek.officielebekendmakingen.nl/kst-26643-640.pdf",
+    "kamerstuk 26643-640", "kamerstukken ii 2019/20, 26 643, nr. 640", "26.643, nr. 640",
+    "Tweede Kamer, vergaderjaar 2019–2020, 26 643, nr. 640", "TK 26643, nr. 640",
 ]
 
 
@@ -56,6 +58,8 @@ def test_every_kamerstuk_notation_names_the_kamerstuk(text):
     ("artikel 4, lid 2, onder a, VWEU", "treaty-provision", "TFEU-4-2-a"),
     ("Art. 114 TFEU", "treaty-provision", "TFEU-114"),
     ("art. 5 VEU", "treaty-provision", "TEU-5"),
+    ("ARTIKEL 114 vweu", "treaty-provision", "TFEU-114"),
+    ("Art 114 TFEU", "treaty-provision", "TFEU-114"),
     ("Article 4(2)(a) TFEU", "treaty-provision", "TFEU-4-2-a"),
     ("TFEU-114", "treaty-provision", "TFEU-114"),
     ("12016E114", "treaty-provision", "TFEU-114"),
