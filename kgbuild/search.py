@@ -54,7 +54,8 @@ INDEX_DIR = "search"  # inside a build directory
 BNC_NS = f"{DEFAULT_BASE}ontology#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SNIPPET_CHARS = 240
-INDEX_FORMAT = "1"  # written beside the index; an index of another format is rebuilt, not read
+HEADING_BOOST = 2.0  # a match in a title weighs this much more than one in the text
+INDEX_FORMAT = "2"  # written beside the index; an index of another format is rebuilt, not read
 FORMAT_FILE = "kgbuild-search-format"
 VERDICT_ASPECTS = {"bevoegdheid": "bevoegdheid", "competence": "bevoegdheid",
                    "subsidiariteit": "subsidiariteit", "subsidiarity": "subsidiariteit",
@@ -113,6 +114,7 @@ def _schema():
 
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("text", stored=True, tokenizer_name="nl")
+    sb.add_text_field("heading", stored=False, tokenizer_name="nl")  # fiche docs: titles again
     for name in ("kind", "fiche", "key", "title", "section", "anchor"):
         sb.add_text_field(name, stored=True, tokenizer_name="raw")
     sb.add_text_field("ministry", stored=False, tokenizer_name="raw")
@@ -181,6 +183,10 @@ def build_index(records_with_iris: Iterable[tuple[str, object]], path: str | Pat
         for kind, section, anchor, text in units + [("passage", *t) for t in texts]:
             doc = tantivy.Document()
             doc.add_text("text", text)
+            if kind == "fiche":  # a word of the title (or a proposal's) counts more
+                for section, _, heading in texts:
+                    if section in ("title", "proposal_titles"):
+                        doc.add_text("heading", heading)
             for name, value in (("kind", kind), ("fiche", fiche), ("key", key),
                                 ("title", record.title or key), ("section", section),
                                 ("anchor", anchor)):
@@ -248,8 +254,8 @@ def parse(index, q: str, *, every_word: bool = True):
         raise SearchError("empty search: give one or more words")
     text = _prefixes_as_regexes(text)
     try:
-        return index.parse_query(text, ["text"], conjunction_by_default=every_word,
-                                 allow_regexes=True)
+        return index.parse_query(text, ["text", "heading"], field_boosts={"heading": HEADING_BOOST},
+                                 conjunction_by_default=every_word, allow_regexes=True)
     except ValueError as err:
         reason = " ".join(str(err).split())
         raise SearchError(f"search '{q}': tantivy cannot read it ({reason}); "

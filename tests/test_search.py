@@ -93,6 +93,17 @@ def test_ranked_one_hit_per_fiche_with_its_best_passage_quoted(index):
     assert search(index, "offshore")[0].anchor == "proposal-titles"
 
 
+def test_a_word_in_the_title_ranks_first(tmp_path):
+    records = [
+        (FICHE + "com-2020-1", FicheRecord(title="Mededeling energie", sections={
+            "essence": "Over batterijen en netten. " * 3 + "Ook batterijen voor opslag."})),
+        (FICHE + "com-2020-2", FicheRecord(title="Verordening batterijen", sections={
+            "essence": "Regels voor de markt en voor recycling van afval."})),
+    ]
+    build_index(records, tmp_path / INDEX_DIR)
+    assert keys(search(tmp_path / INDEX_DIR, "batterijen")) == ["com-2020-2", "com-2020-1"]
+
+
 def test_paging(index):
     every = keys(search(index, "waterstof"))
     assert keys(search(index, "waterstof", limit=1, offset=1)) == every[1:2]
