@@ -260,8 +260,9 @@ def search(words: str, store_dir: Path, year: str | None, ministry: str | None,
            verdict: str | None, limit: int, fmt: str) -> None:
     """Full-text search: the fiches whose text matches WORDS, best first, the passage quoted.
 
-    WORDS: all must occur (Dutch stemming: waterstof finds waterstofnetten), "a phrase",
-    prefix*, -word to exclude, OR for either. Exit status: 0 found, 1 none, 2 error.
+    WORDS: all must occur in the fiche (Dutch stemming: netten finds net), "a phrase",
+    prefix* (waterstof* finds waterstofnetten), -word to exclude, OR for either.
+    Exit status: 0 found, 1 none, 2 error.
     """
     _find_words(words, store_dir, fmt, year=year, ministry=ministry, verdict=verdict, limit=limit)
 
