@@ -188,36 +188,33 @@ def find(text: str, store_dir: Path, fmt: str) -> None:
     Exit status: 0 found, 1 a well-formed identifier the graph does not hold (or words no fiche
     has), 3 ambiguous (the candidates the graph holds are listed), 2 malformed, or no store.
     """
-    from .lookup import citing, in_store, resolve
+    from .lookup import find as look_up
     from .query import open_store
 
-    resolution = resolve(text)
-    if resolution.error:
+    finding = look_up(text, open_store(store_dir))
+    resolution = finding.resolution
+    if finding.status == "malformed":
         raise KgbuildError(resolution.error)
-    store = open_store(store_dir)
-    if not resolution.candidates:  # not an identifier: the words are searched for in the fiches
+    if finding.status == "words":  # not an identifier: the words are searched for in the fiches
         _find_words(resolution.text, store_dir, fmt)
         return
-    held = in_store(resolution, store)
-    found = [(c, iri, citing(store, iri)) for c, iris in held for iri in iris]
-    status = 0 if len(held) == 1 else 1 if not held else 3
+    status = {"found": 0, "absent": 1, "ambiguous": 3}[finding.status]
     if fmt == "json":
-        statuses = {0: "found", 1: "not in the graph", 3: "ambiguous"}
-        click.echo(json.dumps({"text": resolution.text, "status": statuses[status],
+        click.echo(json.dumps({"text": resolution.text, "status": finding.status,
                                "candidates": [c.to_json() for c in resolution.candidates],
                                "found": [{**c.to_json(), "iri": iri, "cited_by": rows}
-                                         for c, iri, rows in found]},
+                                         for c, iri, rows in finding.found]},
                               ensure_ascii=False, indent=1))
         sys.exit(status)
-    if not held:
+    if finding.status == "absent":
         names = "; ".join(f"{c.label} <{c.iri}>" if c.iri else c.label
                           for c in resolution.candidates)
         click.echo(f"kgbuild find: '{resolution.text}' is {names}; the graph at {store_dir} "
                    "does not hold it", err=True)
         sys.exit(1)
-    if status == 3:
-        click.echo(f"'{resolution.text}' can be read {len(held)} ways the graph holds:")
-    for c, iri, rows in found:
+    if finding.status == "ambiguous":
+        click.echo(f"'{resolution.text}' can be read {len(finding.found)} ways the graph holds:")
+    for c, iri, rows in finding.found:
         click.echo(f"{c.label}: <{iri}>")
         for row in rows:
             date = f" ({row['date']})" if row.get("date") else ""

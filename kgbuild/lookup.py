@@ -308,3 +308,42 @@ def citing(store: ox.Store, iri: str, *, base: str = DEFAULT_BASE) -> list[dict[
     rows = store.query(_CITING.format(onto=f"{base}ontology#", node=ox.NamedNode(iri)))
     return [{name: row[name].value for name in ("fiche", "title", "date", "how")
              if row[name] is not None} for row in rows]
+
+
+@dataclass
+class Finding:
+    """What a text names in a store, for ``kgbuild find`` and the site's ``/lookup``.
+
+    ``status``: ``found`` (one reading the graph holds: ``target`` is its IRI, where the site
+    redirects), ``ambiguous`` (several readings it holds, in ``found``), ``absent`` (a
+    well-formed identifier it does not hold: say what was understood, ``resolution``),
+    ``malformed`` (``resolution.error`` explains), ``words`` (no identifier: search the text).
+    ``found`` lists ``(candidate, iri, fiches citing it)``.
+    """
+
+    resolution: Resolution
+    status: str
+    found: list[tuple[Candidate, str, list[dict[str, str]]]] = field(default_factory=list)
+
+    @property
+    def target(self) -> str | None:
+        return self.found[0][1] if self.status == "found" else None
+
+
+def find(text: str, store: ox.Store, *, base: str = DEFAULT_BASE) -> Finding:
+    """Resolve ``text`` and look it up in ``store`` (see ``Finding``).
+
+    >>> find("COM(2025)", ox.Store()).status, find("waterstof", ox.Store()).status
+    ('malformed', 'words')
+    >>> find("kst-26643-640", ox.Store()).status
+    'absent'
+    """
+    resolution = resolve(text, base=base)
+    if resolution.error:
+        return Finding(resolution, "malformed")
+    if not resolution.candidates:
+        return Finding(resolution, "words")
+    held = in_store(resolution, store)
+    found = [(c, iri, citing(store, iri, base=base)) for c, iris in held for iri in iris]
+    status = "absent" if not found else "found" if len(found) == 1 else "ambiguous"
+    return Finding(resolution, status, found)
