@@ -157,19 +157,31 @@ def up(fiches: Path, store_dir: Path, host: str, port: int, timeout: float,
               help="Query this SPARQL endpoint instead of a store.")
 @click.option("--eurlex-endpoint", default=None, metavar="URL",
               help="Use this endpoint instead of EUR-Lex CELLAR in federated queries (mirrors, tests).")
-@click.option("--client-service", is_flag=True,
-              help="Call SERVICE endpoints from kgbuild (form-encoded POST) rather than through "
-                   "Oxigraph; done anyway when Oxigraph's call fails.")
+@click.option("--allow-service", "allow_service", multiple=True, metavar="URL",
+              help="Also allow SERVICE calls to this endpoint (repeatable); EUR-Lex CELLAR and "
+                   "--eurlex-endpoint are always allowed.")
+@click.option("--timeout", type=click.FloatRange(0.1), default=60.0, show_default=True,
+              help="Seconds for the whole query, remote SERVICE calls included.")
+@click.option("--client-service", is_flag=True, hidden=True,
+              help="Obsolete: kgbuild always calls SERVICE endpoints itself now.")
 def query(name: str, params: tuple[str, ...], fmt: str, store_dir: Path | None,
-          endpoint: str | None, eurlex_endpoint: str | None, client_service: bool) -> None:
-    """Run catalogue query NAME (see queries/) or a .rq FILE on a store or an endpoint."""
+          endpoint: str | None, eurlex_endpoint: str | None, allow_service: tuple[str, ...],
+          timeout: float, client_service: bool) -> None:
+    """Run catalogue query NAME (see queries/) or a .rq FILE on a store or an endpoint.
+
+    SERVICE blocks are evaluated by kgbuild (form-encoded POST or GET, values known locally
+    sent in batches); a remote that fails or does not answer within --timeout exits 2.
+    """
     from .query import format_results, run_query
 
     if store_dir is not None and endpoint is not None:
         raise click.UsageError("give --store or --endpoint, not both")
+    if client_service:
+        click.echo("kgbuild query: --client-service is obsolete: kgbuild always calls SERVICE "
+                   "endpoints itself", err=True)
     results = run_query(name, params=params, store=store_dir or Path("data/store"),
-                        endpoint=endpoint, eurlex_endpoint=eurlex_endpoint,
-                        client_service=client_service, log=lambda line: click.echo(line, err=True))
+                        endpoint=endpoint, eurlex_endpoint=eurlex_endpoint, timeout=timeout,
+                        allow_services=allow_service)
     click.echo(format_results(results, fmt))
 
 
