@@ -188,6 +188,10 @@ class _Parse:
 def _parse(query: str, prefixes: Mapping[str, str]) -> _Parse:
     text = unescape_codepoints(query)
     raw = tokenize(text)
+    for k, tok in enumerate(raw[1:], 1):
+        if raw[k - 1].text.upper() == "PREFIX" and _GLUED.match(tok.text):
+            raise ServiceRefused(f"PREFIX {tok.text} cannot be told from the SERVICE keyword; "
+                                 "rename the prefix")
     tokens: list[Token] = []
     for tok in raw:  # split SERVICE glued to what follows it: SERVICE:x, SERVICESILENT<…>
         glued = _GLUED.match(tok.text) if tok.kind in ("word", "pname") else None
