@@ -185,6 +185,29 @@ def query(name: str, params: tuple[str, ...], fmt: str, store_dir: Path | None,
     click.echo(format_results(results, fmt))
 
 
+@cli.command()
+@click.option("--to", "target", required=True, metavar="URL",
+              help="The target store's Graph Store Protocol endpoint (e.g. Virtuoso's "
+                   ".../sparql-graph-crud-auth, Fuseki's .../data, Oxigraph's .../store).")
+@click.option("--store", "store_dir", type=click.Path(path_type=Path), default=Path("data/store"),
+              show_default=True, help=_STORE_HELP)
+@click.option("--state", type=click.Path(path_type=Path), default=None,
+              help="State file of what was sent (default: STORE.publish/<target>.json).")
+@click.option("--timeout", type=click.FloatRange(0.1), default=120.0, show_default=True,
+              help="Seconds to wait for the target per request.")
+def publish(target: str, store_dir: Path, state: Path | None, timeout: float) -> None:
+    """Push the build's named graphs to another triple store (SPARQL 1.1 Graph Store Protocol).
+
+    Only graphs changed since the last publish to URL are sent (PUT per graph; DELETE for
+    graphs gone). Credentials from KGBUILD_PUBLISH_USER / KGBUILD_PUBLISH_PASSWORD.
+    """
+    from .publish import publish as run_publish
+
+    report = run_publish(store_dir, target, state=state, timeout=timeout,
+                         log=lambda line: click.echo(line, err=True))
+    click.echo(f"kgbuild publish: {report.summary()}", err=True)
+
+
 # --- fetch, update (kgbuild/fetch.py) ------------------------------------------------------
 
 

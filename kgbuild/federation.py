@@ -278,6 +278,8 @@ def find_services(query: str, *, prefixes: Mapping[str, str] = {}) -> list[Servi
     Traceback (most recent call last):
     kgbuild.federation.ServiceRefused: SERVICE with a variable is not allowed: name the endpoint's IRI
     """
+    if not holds_service(query):  # a query without SERVICE is Oxigraph's to judge
+        return []
     return [block for block, *_ in _parse(query, prefixes).blocks]
 
 

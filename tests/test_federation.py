@@ -24,22 +24,12 @@ from kgbuild.sandbox import network_namespace
 from kgbuild.serve import spawn
 from tests import cellar
 from tests.helpers import corpus_store, kgbuild, rows_of
-from tests.virtuoso import Virtuoso, free_port
+from tests.virtuoso import Virtuoso, free_port, wait_listening
 
 BASE = "https://w3id.org/bnc-fiches/"
 CELEX = "http://publications.europa.eu/resource/celex/"
 CELLAR = "https://publications.europa.eu/webapi/rdf/sparql"
 EHDS = "52022PC0197"  # a proposal of the corpus whose fiche gives TFEU 16 and 114 as legal basis
-
-
-def wait_listening(port: int) -> None:
-    for _ in range(200):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
 
 
 def local_rows(store, name: str) -> list[dict]:

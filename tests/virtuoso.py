@@ -26,6 +26,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_listening(port: int, timeout: float = 20.0) -> None:
+    """Wait until something accepts connections on 127.0.0.1:port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+
+
 def available() -> bool:
     """Whether Debian's Virtuoso is installed (scripts/test.sh installs it)."""
     return bool(shutil.which("virtuoso-t") and shutil.which("isql-vt"))
@@ -107,7 +119,6 @@ SQL_TXN_TIMEOUT = 0
 ResultSetMaxRows = 10000
 MaxQueryCostEstimationTime = 400
 MaxQueryExecutionTime = 60
-DefaultGraph = http://publications.europa.eu/resource/cellar
 """
 
 
