@@ -494,10 +494,10 @@ def resolve_services(query: str, *, prefixes: dict[str, str], allowed: Collectio
                          f"WHERE {{ {' '.join(patterns)} }}"
                 known = run_local(select)
             try:
-                if block.iri in local_services:
-                    names, rows = local_services[block.iri](block, known or [])
-                elif known is not None and not known:
+                if known is not None and not known:
                     names, rows = join, []  # nothing to join with: no call
+                elif block.iri in local_services:
+                    names, rows = local_services[block.iri](block, known or [])
                 else:
                     names, rows = _call(block, prologue, join, known, client or own,
                                         deadline, batch_rows, log)

@@ -328,11 +328,13 @@ def run_query(name_or_file: str, *, params: tuple[str, ...] | list[str] = (),
         return query_endpoint(endpoint, text, timeout=timeout)
     if federated:
         union = _union(target)
-        text = resolve_services(
-            text, prefixes={}, allowed={CELLAR_ENDPOINT, *([eurlex_endpoint] if eurlex_endpoint
-                                                           else []), *allow_services},
-            run_local=lambda select: _rows(target.query(select, use_default_graph_as_union=union)),
-            deadline=deadline, log=log)
+        allowed = {CELLAR_ENDPOINT, *allow_services, *([eurlex_endpoint] if eurlex_endpoint else [])}
+        try:
+            text = resolve_services(
+                text, prefixes={}, allowed=allowed, deadline=deadline, log=log,
+                run_local=lambda select: _rows(target.query(select, use_default_graph_as_union=union)))
+        except ValueError as err:  # a block a local service cannot answer
+            raise QueryError(f"{query.name}: {_one_line(err)}") from None
     if holds_service(text):  # never run by Oxigraph, whatever the query says
         raise ServiceRefused(f"{query.path}: a SERVICE is left that kgbuild cannot evaluate")
     return _run_text(text, query, target, substitutions)

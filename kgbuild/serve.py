@@ -474,7 +474,8 @@ class Endpoint:
                                 + ", ".join(f"<{s}>" for s in sorted(self.allowed_services)))
         return bool(info.services)
 
-    def resolve(self, query: str, deadline: float) -> str:
+    def resolve(self, query: str, deadline: float, default_graphs: list[str] = (),
+                named_graphs: list[str] = ()) -> str:
         """The query with its SERVICE blocks evaluated here (``federation.resolve_services``),
         values the local part fixes first learned through the worker pool; HttpError 403 for a
         refused SERVICE, 502 for a failed one, 400 for a block a local service cannot answer."""
@@ -484,7 +485,8 @@ class Endpoint:
             self._client = httpx.Client(follow_redirects=True)
         try:
             return resolve_services(query, prefixes=self.prefixes, allowed=self.allowed_services,
-                                    run_local=lambda text: self.select(text, deadline),
+                                    run_local=lambda text: self.select(
+                                        text, deadline, default_graphs, named_graphs),
                                     deadline=deadline, client=self._client)
         except ServiceRefused as err:
             raise HttpError(403, str(err)) from None
@@ -493,9 +495,12 @@ class Endpoint:
         except ValueError as err:
             raise HttpError(400, str(err)) from None
 
-    def select(self, query: str, deadline: float | None = None) -> list[dict]:
-        """Rows of a SELECT run by the worker pool (``HttpError`` with its status if it fails)."""
-        status, ctype, body = self.pool.run(Request(query, "json"), deadline)
+    def select(self, query: str, deadline: float | None = None, default_graphs: list[str] = (),
+               named_graphs: list[str] = ()) -> list[dict]:
+        """Rows of a SELECT run by the worker pool (``HttpError`` with its status if it fails),
+        on the request's dataset."""
+        status, ctype, body = self.pool.run(Request(query, "json", None, list(default_graphs),
+                                                    list(named_graphs)), deadline)
         if status != 200:
             raise HttpError(status, body.decode(errors="replace").strip())
         return read_results(body, ctype.split(";")[0])[1]
@@ -653,7 +658,8 @@ class Handler(BaseHTTPRequestHandler):
         query = queries[0]
         deadline = time.monotonic() + self.endpoint.pool.timeout
         if self.endpoint.check(query):
-            query = self.endpoint.resolve(query, deadline)
+            query = self.endpoint.resolve(query, deadline, params.get("default-graph-uri", []),
+                                          params.get("named-graph-uri", []))
         results_format, graph_format = negotiate(accept, formats[0] if formats else None)
         status, ctype, out = self.endpoint.pool.run(Request(
             query, results_format, graph_format, params.get("default-graph-uri", []),
