@@ -87,6 +87,7 @@ def _remote(endpoint: str, values: str, needed: set[str]) -> tuple[int, float, i
         resp = httpx.post(endpoint, data={"query": query}, timeout=600,
                           headers={"Accept": "application/sparql-results+json"})
         if resp.status_code != 200:
+            print(f"  (Virtuoso answered {resp.status_code}: {' '.join(resp.text.split())[:160]})")
             return resp.status_code, []
         return 200, resp.json()["results"]["bindings"]
 
@@ -128,7 +129,7 @@ def main() -> None:
     parser.add_argument("--fiches", type=int, default=5000)
     parser.add_argument("--unrelated", type=int, default=20000,
                         help="works in the remote that no fiche assesses")
-    parser.add_argument("--batches", type=int, nargs="+", default=[50, 100, 500])
+    parser.add_argument("--batches", type=int, nargs="+", default=[100, 50, 200, 500])
     parser.add_argument("--oxigraph-timeout", type=float, default=30.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kgbuild-bench-fed-") as tmp:
@@ -153,6 +154,7 @@ def main() -> None:
                   f"Virtuoso started in {virtuoso.start_seconds:.1f} s, loaded {len(quads)} "
                   f"triples ({len(works)} works) in {load_seconds:.1f} s; "
                   f"{len(celexes)} documents assessed by the fiches")
+            kgbuild_bind_join(store, virtuoso.sparql, 500)  # warm Virtuoso's caches first
             rows = [(f"kgbuild bind join, batches of {b}", *kgbuild_bind_join(store, virtuoso.sparql, b))
                     for b in args.batches]
             rows.append(("one big VALUES query by hand", *one_big_values(virtuoso.sparql, celexes)))

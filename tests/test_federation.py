@@ -369,3 +369,20 @@ def test_workers_are_off_the_network_and_refuse_service(endpoint):
 
     status, _, body = execute(ox.Store(), Request("ASK { SERVICE:x { } }"), {"": "http://a/"})
     assert status == 403 and b"SERVICE" in body
+
+
+@pytest.mark.parametrize("form", [
+    "PREFIX r: <{remote}> SELECT ?w WHERE {{ SERVICE r: {{ ?w owl:sameAs <{doc}> }} }}",
+    "PREFIX : <{remote}> SELECT ?w WHERE {{ SERVICE:{{ ?w owl:sameAs <{doc}> }} }}",
+    r"SELECT ?w WHERE {{ \u0053ERVICE <{remote}> {{ ?w owl:sameAs <{doc}> }} }}",
+    "SELECT ?w WHERE {{ {{ SELECT ?w WHERE {{ SERVICE <{remote}> {{ ?w owl:sameAs <{doc}> }} }} }} }}",
+    "SELECT ?w WHERE {{ VALUES ?w {{ <{work}> <urn:x> }} FILTER EXISTS {{ "
+    "SERVICE <{remote}> {{ ?w owl:sameAs <{doc}> }} }} }}",
+])
+def test_allowed_service_in_any_form_is_evaluated(form, remote, works):
+    text = "PREFIX owl: <http://www.w3.org/2002/07/owl#>\n" + form.format(
+        remote=remote, doc=CELEX + EHDS, work=works[EHDS].cellar)
+    resolved = resolve_services(text, prefixes={}, allowed=[remote], run_local=lambda q: [],
+                                deadline=time.monotonic() + 20)
+    assert not federation.holds_service(resolved)
+    assert [r["w"].value for r in ox.Store().query(resolved)] == [works[EHDS].cellar]
