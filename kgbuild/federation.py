@@ -305,7 +305,7 @@ class _Element:
     kind: str  # triples, values, graph, group, union, optional, minus, filter, bind, service, subquery
     first: int  # token indices, inclusive
     last: int
-    groups: list[int] = field(default_factory=list)  # '{' token indices directly in it
+    groups: list[int] = field(default_factory=list)  # its own groups' '{' token indices
 
 
 def _elements(p: _Parse, opening: int) -> list[_Element] | None:
@@ -345,24 +345,20 @@ def _elements(p: _Parse, opening: int) -> list[_Element] | None:
             else:
                 i += 1
         elif word == "FILTER":
-            j, groups = i + 1, []
+            j = i + 1
             while j < end and tokens[j].kind == "word" and tokens[j].text.upper() in ("NOT", "EXISTS"):
                 j += 1
             if j < end and is_brace(j, "{"):
-                groups.append(j)
                 j = p.match[j] + 1
             else:
                 if j < end and tokens[j].kind in ("word", "pname", "iri"):
                     j += 1  # a function name: FILTER regex(…)
-                start = j
                 j = skip_parens(j) if j < end and tokens[j].text == "(" else j + 1
-                groups += [k for k in range(start, j) if is_brace(k, "{") and p.parent.get(k) == opening]
-            out.append(_Element("filter", i, j - 1, groups))
+            out.append(_Element("filter", i, j - 1))
             i = j
         elif word == "BIND":
             j = skip_parens(i + 1)
-            out.append(_Element("bind", i, j - 1,
-                                [k for k in range(i, j) if is_brace(k, "{") and p.parent.get(k) == opening]))
+            out.append(_Element("bind", i, j - 1))
             i = j
         elif word == "VALUES":
             j = i + 1
@@ -538,7 +534,11 @@ def sparql_select(endpoint: str, text: str, *, client: httpx.Client, deadline: f
                   retries: int = RETRIES) -> tuple[list[str], list[dict[str, Term]]]:
     """Send a SELECT to a SPARQL endpoint (GET when short, else a form-encoded POST) and read
     its JSON or XML answer: ``(variable names, rows)``. Retries 429/5xx and dropped connections
-    with backoff (``Retry-After`` honoured) while the deadline allows; ``ServiceFailed`` else."""
+    with backoff (``Retry-After`` honoured) while the deadline allows; ``ServiceFailed`` else.
+
+    Every wait (connect, each read) is bounded by the time left, and the deadline is checked
+    between the chunks of the answer, so a remote that trickles its answer is cut off too.
+    """
     url = f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode({'query': text})}"
     attempt = 0
     while True:
