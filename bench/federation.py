@@ -29,10 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import httpx  # noqa: E402
-import pyoxigraph as ox  # noqa: E402
 
 from kgbuild.federation import find_services, resolve_services  # noqa: E402
-from kgbuild.query import CELLAR_ENDPOINT, find_query, open_store, run_query  # noqa: E402
+from kgbuild.query import CELLAR_ENDPOINT, find_query, open_store  # noqa: E402
 from tests import cellar  # noqa: E402
 from tests.virtuoso import Virtuoso  # noqa: E402
 
@@ -117,7 +116,8 @@ def oxigraph_service(store_dir: Path, endpoint: str, timeout: float) -> str:
     try:
         out = subprocess.run([sys.executable, "-c", script, str(store_dir / "oxigraph"), text],
                              capture_output=True, text=True, timeout=timeout)
-        return f"{out.stdout.strip() or out.stderr.strip()[-80:]} ({time.monotonic() - started:.1f} s)"
+        answer = out.stdout.strip() or out.stderr.strip()[-80:]
+        return f"{answer} ({time.monotonic() - started:.1f} s)"
     except subprocess.TimeoutExpired:
         return f"no answer within {timeout:g} s (killed)"
 
@@ -149,22 +149,24 @@ def main() -> None:
             data = virtuoso.dir / "cellar.nt"
             quads = cellar.quads(works)
             data.write_bytes(cellar.ntriples(quads))
-            _, load_seconds = timed(lambda: virtuoso.load(data, "http://publications.europa.eu/resource/cellar"))
+            _, load_seconds = timed(lambda: virtuoso.load(data, cellar.RES + "cellar"))
             print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
                   f"Virtuoso started in {virtuoso.start_seconds:.1f} s, loaded {len(quads)} "
                   f"triples ({len(works)} works) in {load_seconds:.1f} s; "
                   f"{len(celexes)} documents assessed by the fiches")
             kgbuild_bind_join(store, virtuoso.sparql, 500)  # warm Virtuoso's caches first
-            rows = [(f"kgbuild bind join, batches of {b}", *kgbuild_bind_join(store, virtuoso.sparql, b))
-                    for b in args.batches]
+            rows = [(f"kgbuild bind join, batches of {b}",
+                     *kgbuild_bind_join(store, virtuoso.sparql, b)) for b in args.batches]
             rows.append(("one big VALUES query by hand", *one_big_values(virtuoso.sparql, celexes)))
-            rows.append(("block without bindings (whole table)", *whole_table(virtuoso.sparql, celexes)))
+            rows.append(("block without bindings (whole table)",
+                         *whole_table(virtuoso.sparql, celexes)))
             print(f"{'approach':<40} | requests | seconds | documents answered | rows")
             print(f"{'-' * 40}-+----------+---------+--------------------+-------")
             for name, requests, seconds, answered, count in rows:
                 shown = f"HTTP {-answered}" if answered < 0 else f"{answered} of {len(celexes)}"
                 print(f"{name:<40} | {requests:>8} | {seconds:>7.2f} | {shown:>18} | {count:>6}")
-            print(f"{'Oxigraph SERVICE -> Virtuoso':<40} | {oxigraph_service(store, virtuoso.sparql, args.oxigraph_timeout)}")
+            own = oxigraph_service(store, virtuoso.sparql, args.oxigraph_timeout)
+            print(f"{'Oxigraph SERVICE -> Virtuoso':<40} | {own}")
             print(f"load average after: {os.getloadavg()[0]:.1f}")
         finally:
             virtuoso.stop()

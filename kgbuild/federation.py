@@ -117,8 +117,10 @@ def holds_service(query: str) -> bool:
     """Whether the text may still hold a SERVICE: any keyword-like token starting with SERVICE
     (``SERVICE``, ``SERVICESILENT``, ``SERVICE:x`` …). Workers refuse such text.
 
-    >>> holds_service("SELECT * { VALUES ?t { 'public services' } }"), holds_service("ASK{SERVICE:x{}}")
-    (False, True)
+    >>> holds_service("SELECT * { VALUES ?t { 'public services' } }")
+    False
+    >>> holds_service("ASK{SERVICE:x{}}")
+    True
     """
     return any(t.kind in ("word", "pname") and t.text[:7].upper() == "SERVICE"
                for t in tokenize(unescape_codepoints(query)))
@@ -142,8 +144,8 @@ class ServiceBlock:
         """The block as triple patterns when it is a basic graph pattern (prefixes expanded).
 
         >>> b = find_services("PREFIX e: <http://e/> ASK { SERVICE <http://s/> { ?x e:p 'v' } }")[0]
-        >>> b.triples()
-        [(<Variable value=x>, <NamedNode value=http://e/p>, <Literal value=v datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#string>>)]
+        >>> [str(term) for term in b.triples()[0]]
+        ['?x', '<http://e/p>', '"v"']
         """
         if any(t.kind == "word" and t.text.upper() not in ("A", "TRUE", "FALSE")
                or t.text in "{}()" for t in tokenize(self.body)):
@@ -231,7 +233,8 @@ def _parse(query: str, prefixes: Mapping[str, str]) -> _Parse:
     for i, tok in enumerate(tokens):
         if tok.kind == "word" and tok.text.upper() == "SERVICE":
             j = i + 1
-            silent = j < len(tokens) and tokens[j].kind == "word" and tokens[j].text.upper() == "SILENT"
+            silent = j < len(tokens) and tokens[j].kind == "word" \
+                and tokens[j].text.upper() == "SILENT"
             j += silent
             if j >= len(tokens):
                 raise ServiceRefused("SERVICE at the end of the query")
@@ -272,7 +275,8 @@ def find_services(query: str, *, prefixes: Mapping[str, str] = {}) -> list[Servi
     Raises ``ServiceRefused`` for a SERVICE that cannot be named (variable, relative IRI,
     undeclared prefix).
 
-    >>> [(b.iri, b.silent) for b in find_services(r"BASE <http://h/> ASK { SERVICE\u0053ILENT <q> {} }")]
+    >>> blocks = find_services(r"BASE <http://h/> ASK { SERVICE\u0053ILENT <q> {} }")
+    >>> [(b.iri, b.silent) for b in blocks]
     [('http://h/q', True)]
     >>> find_services("SELECT * { SERVICE ?s { } }")
     Traceback (most recent call last):
@@ -302,7 +306,8 @@ def check_allowed(blocks: list[ServiceBlock], allowed: Collection[str],
 
 @dataclass
 class _Element:
-    kind: str  # triples, values, graph, group, union, optional, minus, filter, bind, service, subquery
+    # triples, values, graph, group, union, optional, minus, filter, bind, service, subquery
+    kind: str
     first: int  # token indices, inclusive
     last: int
     groups: list[int] = field(default_factory=list)  # its own groups' '{' token indices
@@ -346,7 +351,8 @@ def _elements(p: _Parse, opening: int) -> list[_Element] | None:
                 i += 1
         elif word == "FILTER":
             j = i + 1
-            while j < end and tokens[j].kind == "word" and tokens[j].text.upper() in ("NOT", "EXISTS"):
+            while j < end and tokens[j].kind == "word" \
+                    and tokens[j].text.upper() in ("NOT", "EXISTS"):
                 j += 1
             if j < end and is_brace(j, "{"):
                 j = p.match[j] + 1
@@ -448,7 +454,8 @@ def _certain_in_body(p: _Parse, opening: int) -> set[str]:
 
 # --- calling ------------------------------------------------------------------------------------
 
-LocalService = Callable[[ServiceBlock, list[dict[str, Term]]], tuple[list[str], list[dict[str, Term]]]]
+Rows = list[dict[str, Term]]
+LocalService = Callable[[ServiceBlock, Rows], tuple[list[str], Rows]]
 
 
 def resolve_services(query: str, *, prefixes: dict[str, str], allowed: Collection[str],
@@ -617,9 +624,11 @@ def read_results(body: bytes, content_type: str) -> tuple[list[str], list[dict[s
     Read here rather than by ``pyoxigraph.parse_query_results``, which refuses what Virtuoso
     sends (blank nodes as ``nodeID://b123``; ``typed-literal``, the SPARQL 1.0 JSON form).
 
-    >>> read_results(b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"typed-literal",'
-    ...              b'"datatype":"http://www.w3.org/2001/XMLSchema#integer","value":"1"}}]}}', "")
-    (['x'], [{'x': <Literal value=1 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#integer>>}])
+    >>> names, rows = read_results(
+    ...     b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"typed-literal",'
+    ...     b'"datatype":"http://www.w3.org/2001/XMLSchema#integer","value":"1"}}]}}', "")
+    >>> names, str(rows[0]["x"])
+    (['x'], '"1"^^<http://www.w3.org/2001/XMLSchema#integer>')
     """
     if content_type.endswith("xml") or body.lstrip()[:1] == b"<":
         return _read_xml(body)
@@ -671,7 +680,8 @@ def _read_xml(body: bytes) -> tuple[list[str], list[dict[str, Term]]]:
                 row[binding.get("name")] = ox.Literal(
                     text, language=node.get("{http://www.w3.org/XML/1998/namespace}lang"))
             elif node.get("datatype"):
-                row[binding.get("name")] = ox.Literal(text, datatype=ox.NamedNode(node.get("datatype")))
+                row[binding.get("name")] = ox.Literal(
+                    text, datatype=ox.NamedNode(node.get("datatype")))
             else:
                 row[binding.get("name")] = ox.Literal(text)
         rows.append(row)

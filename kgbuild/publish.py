@@ -171,9 +171,10 @@ def publish(store_dir: Path | str, target: str, *, state: Path | None = None,
 
 def _send(client: httpx.Client, method: str, target: str, graph: str, body: bytes | None) -> str:
     """One Graph Store request; '' when the target accepted it, else what it answered."""
+    headers = {"Content-Type": "text/turtle"} if body is not None else {}
     try:
         response = client.request(method, target, params={"graph": graph}, content=body,
-                                  headers={"Content-Type": "text/turtle"} if body is not None else {})
+                                  headers=headers)
     except httpx.HTTPError as err:
         return f"no answer: {' '.join(str(err).split()) or type(err).__name__}"
     if 200 <= response.status_code < 300:

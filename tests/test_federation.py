@@ -6,7 +6,6 @@ Only 127.0.0.1 is contacted; CELLAR itself never is.
 
 from __future__ import annotations
 
-import json
 import socket
 import subprocess
 import threading
