@@ -385,3 +385,76 @@ def test_allowed_service_in_any_form_is_evaluated(form, remote, works):
                                 deadline=time.monotonic() + 20)
     assert not federation.holds_service(resolved)
     assert [r["w"].value for r in ox.Store().query(resolved)] == [works[EHDS].cellar]
+
+
+def test_virtuoso_json_and_xml_results_read_the_same(virtuoso, works):
+    query = ("SELECT ?w ?t ?d WHERE { ?w <http://www.w3.org/2002/07/owl#sameAs> <%s%s> . "
+             "?e <%sexpression_belongs_to_work> ?w ; <%sexpression_title> ?t . "
+             "?w <%swork_date_document> ?d }" % (CELEX, EHDS, *[cellar.CDM] * 3))
+    answers = []
+    for media in ("application/sparql-results+json", "application/sparql-results+xml"):
+        resp = httpx.get(virtuoso.sparql, params={"query": query}, headers={"Accept": media},
+                         timeout=10)
+        assert resp.headers["content-type"].startswith(media)
+        names, rows = federation.read_results(resp.content, media)
+        answers.append((sorted(names), sorted(" ".join(f"{k}={v}" for k, v in sorted(r.items()))
+                                              for r in rows)))
+    assert answers[0] == answers[1] and len(answers[0][1]) == 2  # nl and en titles
+    assert f't="{works[EHDS].titles["en"]}"' in " ".join(answers[0][1])  # (xsd:string)
+
+
+def flaky_relay(target: str, failures: list[tuple[int, dict]]) -> ThreadingHTTPServer:
+    """A front for ``target`` that first answers the given (status, headers), then relays."""
+
+    class Relay(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if failures:
+                status, headers = failures.pop(0)
+                out, ctype = b"busy", "text/plain"
+            else:
+                resp = httpx.request(self.command, target + self.path[self.path.find("?"):],
+                                     content=body, headers={k: v for k, v in self.headers.items()
+                                                            if k.lower() != "host"})
+                status, headers = resp.status_code, {}
+                out, ctype = resp.content, resp.headers["content-type"]
+            self.send_response(status)
+            for name, value in {**headers, "Content-Type": ctype}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Relay)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_429_and_503_are_retried_with_backoff(virtuoso, works):
+    relay = flaky_relay(virtuoso.sparql, [(429, {"Retry-After": "1"}), (503, {})])
+    url = f"http://127.0.0.1:{relay.server_address[1]}/sparql"
+    query = ("PREFIX owl: <http://www.w3.org/2002/07/owl#> SELECT ?w WHERE { SERVICE <%s> "
+             "{ ?w owl:sameAs <%s%s> } }" % (url, CELEX, EHDS))
+    calls = []
+    try:
+        started = time.monotonic()
+        resolved = resolve_services(query, prefixes={}, allowed=[url], run_local=lambda q: [],
+                                    deadline=time.monotonic() + 20, log=calls.append)
+        waited = time.monotonic() - started
+        assert len(calls) == 3 and waited >= 1.0 + 1.0  # Retry-After, then the backoff
+        assert [r["w"].value for r in ox.Store().query(resolved)] == [works[EHDS].cellar]
+        relay_busy = flaky_relay(virtuoso.sparql, [(503, {})] * 10)
+        busy = f"http://127.0.0.1:{relay_busy.server_address[1]}/sparql"
+        with pytest.raises(federation.ServiceFailed, match=r"answered 503: busy"):
+            resolve_services(query.replace(url, busy), prefixes={}, allowed=[busy],
+                             run_local=lambda q: [], deadline=time.monotonic() + 3)
+        relay_busy.shutdown()
+    finally:
+        relay.shutdown()
