@@ -9,7 +9,8 @@ document the fiches assess plus unrelated works (``tests/cellar.py``), and print
 - what a user would write instead: one big VALUES query with every document, sent by hand;
 - the block without bindings (what Oxigraph's SERVICE sends: it passes no values in), which
   pulls the remote's whole table, cut off at Virtuoso's ResultSetMaxRows;
-- Oxigraph's own SERVICE against Virtuoso (an ``application/sparql-query`` POST).
+- Oxigraph's own SERVICE against Virtuoso (an ``application/sparql-query`` POST), and both
+  against ``oxigraph serve`` loaded with the same data, where Oxigraph's SERVICE does work.
 
     python bench/federation.py                      # 5,000 fiches, 20,000 unrelated works
     python bench/federation.py --store /tmp/big/store --unrelated 50000
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import httpx  # noqa: E402
+import pyoxigraph as ox  # noqa: E402
 
 from kgbuild.federation import find_services, resolve_services  # noqa: E402
 from kgbuild.query import CELLAR_ENDPOINT, find_query, open_store  # noqa: E402
@@ -122,6 +124,22 @@ def oxigraph_service(store_dir: Path, endpoint: str, timeout: float) -> str:
         return f"no answer within {timeout:g} s (killed)"
 
 
+def oxigraph_remote(tmp: Path, quads) -> tuple[subprocess.Popen, str]:
+    """``oxigraph serve`` loaded with the same data: the remote where Oxigraph's SERVICE works."""
+    from tests.virtuoso import free_port, wait_listening
+
+    data = tmp / "cellar.nq"
+    data.write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+    subprocess.run(["oxigraph", "load", "--location", str(tmp / "oxi"), "--file", str(data)],
+                   check=True, capture_output=True)
+    port = free_port()
+    proc = subprocess.Popen(["oxigraph", "serve", "--location", str(tmp / "oxi"), "--bind",
+                             f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    wait_listening(port)
+    return proc, f"http://127.0.0.1:{port}/query"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, default=None,
@@ -167,6 +185,16 @@ def main() -> None:
                 print(f"{name:<40} | {requests:>8} | {seconds:>7.2f} | {shown:>18} | {count:>6}")
             own = oxigraph_service(store, virtuoso.sparql, args.oxigraph_timeout)
             print(f"{'Oxigraph SERVICE -> Virtuoso':<40} | {own}")
+            proc, oxi = oxigraph_remote(tmp, quads)
+            try:
+                requests, seconds, answered, count = kgbuild_bind_join(store, oxi, 100)
+                print(f"{'kgbuild bind join -> oxigraph serve':<40} | {requests:>8} | "
+                      f"{seconds:>7.2f} | {f'{answered} of {len(celexes)}':>18} | {count:>6}")
+                own = oxigraph_service(store, oxi, max(args.oxigraph_timeout, 120))
+                print(f"{'Oxigraph SERVICE -> oxigraph serve':<40} | result rows {own}")
+            finally:
+                proc.terminate()
+                proc.wait()
             print(f"load average after: {os.getloadavg()[0]:.1f}")
         finally:
             virtuoso.stop()

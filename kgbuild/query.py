@@ -283,7 +283,7 @@ def open_store(store_dir: Path | str) -> ox.Store:
 def run_query(name_or_file: str, *, params: tuple[str, ...] | list[str] = (),
               store: Path | str | None = None, endpoint: str | None = None,
               eurlex_endpoint: str | None = None, timeout: float = 60.0,
-              allow_services: tuple[str, ...] | list[str] = (), log=None):
+              allow_services: tuple[str, ...] | list[str] = (), local_services=None, log=None):
     """Run a catalogue query (or a ``.rq`` file) on a store or an endpoint.
 
     Returns pyoxigraph results (``QuerySolutions``, ``QueryBoolean`` or ``QueryTriples``).
@@ -293,8 +293,9 @@ def run_query(name_or_file: str, *, params: tuple[str, ...] | list[str] = (),
 
     On a store, kgbuild evaluates the SERVICE blocks itself (``federation.resolve_services``:
     CELLAR, ``eurlex_endpoint`` and ``allow_services`` are allowed, the values the local part
-    fixes are sent into the block, all within ``timeout``), then runs what is left, which holds
-    no SERVICE. On an endpoint, the endpoint does that. ``log`` hears of every remote call.
+    fixes are sent into the block, all within ``timeout``; ``local_services`` answer their own
+    IRIs, see ``federation.LocalService``), then runs what is left, which holds no SERVICE. On an
+    endpoint, the endpoint does that. ``log`` hears of every remote call.
 
     >>> res = run_query("fiches-citing-kamerstuk", store="/nonexistent")
     Traceback (most recent call last):
@@ -332,6 +333,7 @@ def run_query(name_or_file: str, *, params: tuple[str, ...] | list[str] = (),
         try:
             text = resolve_services(
                 text, prefixes={}, allowed=allowed, deadline=deadline, log=log,
+                local_services=local_services or {},
                 run_local=lambda select: _rows(target.query(select, use_default_graph_as_union=union)))
         except ValueError as err:  # a block a local service cannot answer
             raise QueryError(f"{query.name}: {_one_line(err)}") from None
