@@ -114,6 +114,8 @@ def publish(store_dir: Path | str, target: str, *, state: Path | None = None,
     """
     from .query import open_store
 
+    if not target.startswith(("http://", "https://")):
+        raise KgbuildError(f"--to {target}: not an http(s) URL of a Graph Store endpoint")
     started = time.monotonic()
     store = open_store(store_dir)
     state = state or state_file(store_dir, target)
@@ -146,8 +148,8 @@ def publish(store_dir: Path | str, target: str, *, state: Path | None = None,
                 log(f"kgbuild publish: {n}/{len(steps)} {method} <{iri}>"
                     + (f" ({len(triples)} triples)" if method == "PUT" else ""))
             problem = _send(client, method, target, iri, body)
-            if problem and not (method == "DELETE" and problem.startswith("404")):
-                report.failed = f"<{iri}> ({method} answered {problem})"
+            if problem and not (method == "DELETE" and problem.startswith("answered 404")):
+                report.failed = f"<{iri}> ({method}: {problem})"
                 report.not_attempted = [s[1] for s in steps[n:]]
                 break
             if method == "PUT":
@@ -179,4 +181,4 @@ def _send(client: httpx.Client, method: str, target: str, graph: str, body: byte
         return f"no answer: {' '.join(str(err).split()) or type(err).__name__}"
     if 200 <= response.status_code < 300:
         return ""
-    return f"{response.status_code} {' '.join(response.text.split())[:200]}"
+    return f"answered {response.status_code} {' '.join(response.text.split())[:200]}"
