@@ -157,19 +157,31 @@ def up(fiches: Path, store_dir: Path, host: str, port: int, timeout: float,
               help="Query this SPARQL endpoint instead of a store.")
 @click.option("--eurlex-endpoint", default=None, metavar="URL",
               help="Use this endpoint instead of EUR-Lex CELLAR in federated queries (mirrors, tests).")
-@click.option("--client-service", is_flag=True,
-              help="Call SERVICE endpoints from kgbuild (form-encoded POST) rather than through "
-                   "Oxigraph; done anyway when Oxigraph's call fails.")
+@click.option("--allow-service", "allow_service", multiple=True, metavar="URL",
+              help="Also allow SERVICE calls to this endpoint (repeatable); EUR-Lex CELLAR and "
+                   "--eurlex-endpoint are always allowed.")
+@click.option("--timeout", type=click.FloatRange(0.1), default=60.0, show_default=True,
+              help="Seconds for the whole query, remote SERVICE calls included.")
+@click.option("--client-service", is_flag=True, hidden=True,
+              help="Obsolete: kgbuild always calls SERVICE endpoints itself now.")
 def query(name: str, params: tuple[str, ...], fmt: str, store_dir: Path | None,
-          endpoint: str | None, eurlex_endpoint: str | None, client_service: bool) -> None:
-    """Run catalogue query NAME (see queries/) or a .rq FILE on a store or an endpoint."""
+          endpoint: str | None, eurlex_endpoint: str | None, allow_service: tuple[str, ...],
+          timeout: float, client_service: bool) -> None:
+    """Run catalogue query NAME (see queries/) or a .rq FILE on a store or an endpoint.
+
+    SERVICE blocks are evaluated by kgbuild (form-encoded POST or GET, values known locally
+    sent in batches); a remote that fails or does not answer within --timeout exits 2.
+    """
     from .query import format_results, run_query
 
     if store_dir is not None and endpoint is not None:
         raise click.UsageError("give --store or --endpoint, not both")
+    if client_service:
+        click.echo("kgbuild query: --client-service is obsolete: kgbuild always calls SERVICE "
+                   "endpoints itself", err=True)
     results = run_query(name, params=params, store=store_dir or Path("data/store"),
-                        endpoint=endpoint, eurlex_endpoint=eurlex_endpoint,
-                        client_service=client_service, log=lambda line: click.echo(line, err=True))
+                        endpoint=endpoint, eurlex_endpoint=eurlex_endpoint, timeout=timeout,
+                        allow_services=allow_service)
     click.echo(format_results(results, fmt))
 
 
@@ -262,6 +274,29 @@ def search(words: str, store_dir: Path, year: str | None, ministry: str | None,
     Exit status: 0 found, 1 none, 2 error.
     """
     _find_words(words, store_dir, fmt, year=year, ministry=ministry, verdict=verdict, limit=limit)
+
+
+@cli.command()
+@click.option("--to", "target", required=True, metavar="URL",
+              help="The target store's Graph Store Protocol endpoint (e.g. Virtuoso's "
+                   ".../sparql-graph-crud-auth, Fuseki's .../data, Oxigraph's .../store).")
+@click.option("--store", "store_dir", type=click.Path(path_type=Path), default=Path("data/store"),
+              show_default=True, help=_STORE_HELP)
+@click.option("--state", type=click.Path(path_type=Path), default=None,
+              help="State file of what was sent (default: STORE.publish/<target>.json).")
+@click.option("--timeout", type=click.FloatRange(0.1), default=120.0, show_default=True,
+              help="Seconds to wait for the target per request.")
+def publish(target: str, store_dir: Path, state: Path | None, timeout: float) -> None:
+    """Push the build's named graphs to another triple store (SPARQL 1.1 Graph Store Protocol).
+
+    Only graphs changed since the last publish to URL are sent (PUT per graph; DELETE for
+    graphs gone). Credentials from KGBUILD_PUBLISH_USER / KGBUILD_PUBLISH_PASSWORD.
+    """
+    from .publish import publish as run_publish
+
+    report = run_publish(store_dir, target, state=state, timeout=timeout,
+                         log=lambda line: click.echo(line, err=True))
+    click.echo(f"kgbuild publish: {report.summary()}", err=True)
 
 
 # --- fetch, update (kgbuild/fetch.py) ------------------------------------------------------

@@ -18,3 +18,13 @@ class InputError(KgbuildError):
         super().__init__(f"{source}: {reason}")
         self.source = source
         self.reason = reason
+
+
+class QueryError(KgbuildError):
+    """A query that cannot be run: bad syntax, unknown name, bad parameter, refused SERVICE.
+
+    Public as ``kgbuild.query.QueryError`` (where it was defined first); it lives here so that
+    ``kgbuild.federation`` can raise it without importing ``kgbuild.query``.
+    """
+
+    __module__ = "kgbuild.query"

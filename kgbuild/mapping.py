@@ -591,7 +591,9 @@ def _treaty_provision(w: _Writer, art: TreatyArticle) -> NamedNode:
             w.lit(node, RDFS.label, nl, lang="nl")
             w.lit(node, RDFS.label, en, lang="en")
             if level is levels[0] and treaty in _TREATY_CELEX and level.article.isdigit():
-                w.lit(node, CDM.resource_legal_id_celex, f"12016{_TREATY_CELEX[treaty]}{int(level.article):03d}")
+                celex = f"12016{_TREATY_CELEX[treaty]}{int(level.article):03d}"
+                w.lit(node, CDM.resource_legal_id_celex, celex)
+                w.add(node, B.celexWork, NamedNode(str(CELEX[celex])))
                 w.add(node, B.eli, NamedNode(f"{ELI_DATA}treaty/{treaty}_2016/art_{level.article}/oj"))
         parent = node
     return node

@@ -1,8 +1,10 @@
 """SPARQL queries: inspection (kind, SERVICE IRIs), the catalogue in ``queries/``, parameters.
 
 The endpoint (``kgbuild/serve.py``) inspects every query before it runs: updates are refused and
-every SERVICE IRI must be on the allowlist. ``kgbuild query`` runs a catalogue query against a
-store or an endpoint, binding ``--param`` values as RDF terms, never pasted into the text.
+every SERVICE IRI must be on the allowlist (``kgbuild.federation`` finds them). ``kgbuild query``
+runs a catalogue query against a store or an endpoint, binding ``--param`` values as RDF terms,
+never pasted into the text; on a store, its SERVICE blocks are evaluated by
+``federation.resolve_services``.
 
 >>> info = inspect_query("PREFIX e: <http://e.org/> SELECT * { SERVICE e:sparql { ?s ?p ?o } }")
 >>> info.kind, info.services
@@ -22,78 +24,18 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import KgbuildError
+from .errors import KgbuildError, QueryError
+from .federation import (ServiceRefused, find_services, holds_service, resolve_services,
+                         tokenize, unescape_codepoints)
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 CELLAR_ENDPOINT = "https://publications.europa.eu/webapi/rdf/sparql"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
-class QueryError(KgbuildError):
-    """A query that cannot be run: bad syntax, unknown name, bad parameter, refused SERVICE."""
-
-
-# --- inspection --------------------------------------------------------------------------------
-
-_UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_TOKENS = [
-    ("ws", re.compile(r"\s+")),
-    ("comment", re.compile(r"#[^\n\r]*")),
-    ("iri", re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")),
-    ("string", re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-                          r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\'', re.S)),
-    ("var", re.compile(r"[?$][\w\u00B7-\U000EFFFF]+")),
-    ("pname", re.compile(r"(?:[^\W\d_][\w.\-\u00B7-\U000EFFFF]*)?:"
-                         r"(?:[\w\-.:%\u00B7-\U000EFFFF]|\\.)*")),
-    ("word", re.compile(r"[A-Za-z_][A-Za-z0-9_]*")),
-    ("other", re.compile(r".", re.S)),
-]
 _FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 _UPDATES = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-
-
-@dataclass
-class Token:
-    kind: str
-    text: str
-    start: int
-
-
-_SCANNER = re.compile("|".join(f"(?P<{kind}>{pattern.pattern})" for kind, pattern in _TOKENS),
-                      re.S)
-
-
-def tokenize(query: str) -> list[Token]:
-    """Split a SPARQL query into tokens (whitespace and comments dropped).
-
-    IRIs, strings and comments are single tokens, so a keyword inside them is not a keyword.
-
-    >>> [t.text for t in tokenize('SELECT ?x { ?x <http://a#b> "SERVICE" } # SERVICE')]
-    ['SELECT', '?x', '{', '?x', '<http://a#b>', '"SERVICE"', '}']
-    >>> [t.text for t in tokenize("?s a ex:C.")]
-    ['?s', 'a', 'ex:C', '.']
-    """
-    tokens, pos, end = [], 0, len(query)
-    match = _SCANNER.match
-    while pos < end:
-        found = match(query, pos)
-        kind, text = found.lastgroup, found.group()
-        if kind == "pname" and text.endswith(".") and not text.endswith("\\."):
-            text = text.rstrip(".")  # a pname does not end with '.' (the triple's full stop)
-        if kind not in ("ws", "comment"):
-            tokens.append(Token(kind, text, pos))
-        pos += len(text)
-    return tokens
-
-
-def unescape_codepoints(query: str) -> str:
-    r"""Apply SPARQL's ``\uXXXX`` / ``\UXXXXXXXX`` escapes, which count before parsing.
-
-    >>> unescape_codepoints(r"\u0053ERVICE")
-    'SERVICE'
-    """
-    return _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
 
 
 @dataclass
@@ -105,52 +47,28 @@ class QueryInfo:
 
 
 def inspect_query(query: str, *, prefixes: dict[str, str] | None = None) -> QueryInfo:
-    """Find the query form and every SERVICE IRI, resolved through the query's PREFIXes.
+    """Find the query form and every SERVICE IRI (``federation.find_services``: through the
+    query's PREFIXes, BASE and ``\\u`` escapes, in any form the grammar allows).
 
     ``prefixes`` are default prefixes (the endpoint's own). A SERVICE whose IRI is a variable or
-    relative cannot be checked and raises ``QueryError``.
+    relative cannot be checked and raises ``ServiceRefused`` (a ``QueryError``).
 
     >>> inspect_query("ASK { SERVICE SILENT <http://x.org/q> { } }").services
     ['http://x.org/q']
     >>> inspect_query("SELECT * { SERVICE ?s { } }")
     Traceback (most recent call last):
-    kgbuild.query.QueryError: SERVICE with a variable is not allowed: name the endpoint's IRI
+    kgbuild.federation.ServiceRefused: SERVICE with a variable is not allowed: name the endpoint's IRI
     """
-    tokens = tokenize(unescape_codepoints(query))
-    known = dict(prefixes or {})
-    info = QueryInfo(kind="")
-    for i, tok in enumerate(tokens):
+    info = QueryInfo(kind="", services=[b.iri for b in find_services(query, prefixes=prefixes or {})])
+    for tok in tokenize(unescape_codepoints(query)):
         word = tok.text.upper() if tok.kind == "word" else ""
-        if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2].kind == "iri":
-            known[tokens[i + 1].text[:-1]] = tokens[i + 2].text[1:-1]
-        elif not info.kind and word in _FORMS:
+        if word in _FORMS:
             info.kind = word
-        elif not info.kind and word in _UPDATES:
+            break
+        if word in _UPDATES:
             info.kind = "UPDATE"
-        elif word == "SERVICE":
-            j = i + 1
-            if j < len(tokens) and tokens[j].text.upper() == "SILENT":
-                j += 1
-            target = tokens[j] if j < len(tokens) else Token("other", "", 0)
-            info.services.append(_service_iri(target, known))
+            break
     return info
-
-
-def _service_iri(tok: Token, prefixes: dict[str, str]) -> str:
-    if tok.kind == "iri":
-        iri = tok.text[1:-1]
-    elif tok.kind == "pname":
-        prefix, _, local = tok.text.partition(":")
-        if prefix not in prefixes:
-            raise QueryError(f"SERVICE {tok.text}: prefix '{prefix}:' is not declared")
-        iri = prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
-    elif tok.kind == "var":
-        raise QueryError("SERVICE with a variable is not allowed: name the endpoint's IRI")
-    else:
-        raise QueryError(f"SERVICE must be followed by an endpoint IRI, not '{tok.text}'")
-    if not _ABSOLUTE.match(iri):
-        raise QueryError(f"SERVICE <{iri}>: the endpoint IRI must be absolute")
-    return iri
 
 
 # --- prefixes and the catalogue ----------------------------------------------------------------
@@ -356,22 +274,6 @@ def values_block(var: str, terms: list) -> str:
     return f"VALUES ?{var} {{ {' '.join(str(t) for t in terms)} }}"
 
 
-def fill_values_slot(query: str, var: str, terms: list) -> str | None:
-    """Replace the content of the query's ``VALUES ?var { … }`` block (the federated queries keep
-    one inside SERVICE, since bindings outside it are not sent); ``None`` if there is none.
-
-    >>> fill_values_slot('SELECT ?c { VALUES ?c { "x" } }', "c", [ox.Literal("y")])
-    'SELECT ?c { VALUES ?c { "y" } }'
-    """
-    tokens = tokenize(query)
-    for i in range(len(tokens) - 2):
-        if (tokens[i].text.upper() == "VALUES" and tokens[i + 1].text[1:] == var
-                and tokens[i + 1].kind == "var" and tokens[i + 2].text == "{"):
-            end = next(t for t in tokens[i + 3:] if t.text == "}")
-            return query[:tokens[i].start] + values_block(var, terms) + query[end.start + 1:]
-    return None
-
-
 def insert_values(query: str, var: str, terms: list) -> str:
     """Bind ``?var`` for an endpoint: a VALUES block at the start of the top-level WHERE group.
 
@@ -436,22 +338,27 @@ def open_store(store_dir: Path | str) -> ox.Store:
 def run_query(name_or_file: str, *, params: tuple[str, ...] | list[str] = (),
               store: Path | str | None = None, endpoint: str | None = None,
               eurlex_endpoint: str | None = None, timeout: float = 60.0,
-              client_service: bool = False, log=None):
+              allow_services: tuple[str, ...] | list[str] = (), local_services=None, log=None):
     """Run a catalogue query (or a ``.rq`` file) on a store or an endpoint.
 
     Returns pyoxigraph results (``QuerySolutions``, ``QueryBoolean`` or ``QueryTriples``).
     On a store, parameters are bound with ``substitutions=`` (so a parameter's variable must be
-    projected); on an endpoint, by a VALUES block of serialized terms. A ``VALUES ?p {…}`` block
-    already in the query (inside SERVICE) is filled with the values on both.
+    projected); on an endpoint, and in a federated query, by a VALUES block of serialized terms
+    at the start of the WHERE group.
 
-    SERVICE blocks are Oxigraph's to call; when that fails (or with ``client_service``), kgbuild
-    calls them itself (``client_side_services``: form-encoded POST, which every SPARQL server
-    takes) and runs the rest; ``log`` hears of that fallback.
+    On a store, kgbuild evaluates the SERVICE blocks itself (``federation.resolve_services``:
+    CELLAR, ``eurlex_endpoint`` and ``allow_services`` are allowed, the values the local part
+    fixes are sent into the block, all within ``timeout``; ``local_services`` answer their own
+    IRIs, by default the store's full-text search, see ``federation.LocalService``), then runs what is left, which holds no SERVICE. On an
+    endpoint, the endpoint does that. ``log`` hears of every remote call.
 
     >>> res = run_query("fiches-citing-kamerstuk", store="/nonexistent")
     Traceback (most recent call last):
     kgbuild.errors.KgbuildError: no store at /nonexistent (build one with: kgbuild build)
     """
+    import time
+
+    deadline = time.monotonic() + timeout
     query = find_query(name_or_file)
     text = query.text
     if eurlex_endpoint:
@@ -461,35 +368,43 @@ def run_query(name_or_file: str, *, params: tuple[str, ...] | list[str] = (),
     for param in query.params:
         if param.name not in bound and param.default_from:
             bound[param.name] = _values_of(param.default_from, param.name, target, endpoint)
+    try:
+        federated = bool(inspect_query(text).services)
+    except QueryError as err:
+        raise QueryError(f"{query.path}: {err}") from None
     substitutions = {}
     for name, terms in bound.items():
-        filled = fill_values_slot(text, name, terms)
-        if filled is not None:
-            text = filled
-        elif endpoint is not None:
+        if endpoint is not None or federated:
             text = insert_values(text, name, terms)
         elif len(terms) > 1:
             raise QueryError(f"parameter '{name}' takes one value here")
         else:
             substitutions[ox.Variable(name)] = terms[0]
-    federated = bool(inspect_query(text).services)
-    if federated and client_service:
-        text = client_side_services(text, timeout=timeout)
-    try:
-        return _run_text(text, query, target, endpoint, substitutions, timeout)
-    except KgbuildError as err:
-        if not federated or client_service:
-            raise
-        if log:
-            log(f"kgbuild query: the SERVICE call failed ({err}); calling the remote endpoint "
-                "from kgbuild instead")
-        return _run_text(client_side_services(text, timeout=timeout), query, target, endpoint,
-                         substitutions, timeout)
-
-
-def _run_text(text: str, query: CatalogueQuery, target, endpoint, substitutions, timeout):
     if endpoint is not None:
         return query_endpoint(endpoint, text, timeout=timeout)
+    if federated:
+        union = _union(target)
+        allowed = {CELLAR_ENDPOINT, *allow_services, *([eurlex_endpoint] if eurlex_endpoint else [])}
+        try:
+            text = resolve_services(
+                text, prefixes={}, allowed=allowed, deadline=deadline, log=log,
+                local_services=_local_services(store) if local_services is None else local_services,
+                run_local=lambda select: _rows(target.query(select, use_default_graph_as_union=union)))
+        except ValueError as err:  # a block a local service cannot answer
+            raise QueryError(f"{query.name}: {_one_line(err)}") from None
+    if holds_service(text):  # never run by Oxigraph, whatever the query says
+        raise ServiceRefused(f"{query.path}: a SERVICE is left that kgbuild cannot evaluate")
+    return _run_text(text, query, target, substitutions)
+
+
+def _local_services(store_dir: Path | str) -> dict:
+    """The services a store answers itself: the full-text search over its index."""
+    from .search import SEARCH_SERVICE, SearchService
+
+    return {SEARCH_SERVICE: SearchService(store_dir)}
+
+
+def _run_text(text: str, query: CatalogueQuery, target, substitutions):
     try:
         return _materialize(target.query(text, substitutions=substitutions,
                                          use_default_graph_as_union=_union(target)))
@@ -499,66 +414,9 @@ def _run_text(text: str, query: CatalogueQuery, target, endpoint, substitutions,
         raise QueryError(f"{query.name}: {_one_line(err)}") from None
 
 
-def client_side_services(text: str, *, timeout: float = 60.0) -> str:
-    """Call every SERVICE block from here and put its answer in its place as a VALUES block.
-
-    The block goes to its endpoint as ``SELECT * WHERE { … }`` with the query's PREFIXes, by
-    form-encoded POST (``query_endpoint``); the rows come back as serialized RDF terms. A failing
-    ``SERVICE SILENT`` becomes an empty group, as SPARQL says.
-
-    >>> client_side_services("SELECT * WHERE { ?s ?p ?o }")
-    'SELECT * WHERE { ?s ?p ?o }'
-    """
-    while True:
-        tokens = tokenize(text)
-        prologue = " ".join(f"PREFIX {tokens[i + 1].text} {tokens[i + 2].text}"
-                            for i in range(len(tokens) - 2)
-                            if tokens[i].text.upper() == "PREFIX" and tokens[i + 2].kind == "iri")
-        at = next((i for i, t in enumerate(tokens)
-                   if t.kind == "word" and t.text.upper() == "SERVICE"), None)
-        if at is None:
-            return text
-        silent = tokens[at + 1].text.upper() == "SILENT"
-        known = {tokens[i + 1].text[:-1]: tokens[i + 2].text[1:-1] for i in range(len(tokens) - 2)
-                 if tokens[i].text.upper() == "PREFIX" and tokens[i + 2].kind == "iri"}
-        url = _service_iri(tokens[at + 1 + silent], known)
-        opening = at + 2 + silent
-        if tokens[opening].text != "{":
-            raise QueryError(f"SERVICE <{url}>: expected '{{'")
-        depth, closing = 0, None
-        for j in range(opening, len(tokens)):
-            if tokens[j].kind == "other" and tokens[j].text in "{}":
-                depth += 1 if tokens[j].text == "{" else -1
-                if depth == 0:
-                    closing = j
-                    break
-        if closing is None:
-            raise QueryError(f"SERVICE <{url}>: its block is not closed")
-        body = text[tokens[opening].start + 1:tokens[closing].start]
-        try:
-            answer = query_endpoint(url, f"{prologue}\nSELECT * WHERE {{{body}}}", timeout=timeout)
-            replacement = _values_of_results(answer)
-        except KgbuildError:
-            if not silent:
-                raise
-            replacement = "{}"
-        text = text[:tokens[at].start] + replacement + text[tokens[closing].start + 1:]
-
-
-def _values_of_results(results) -> str:
-    """SELECT results as a VALUES block (blank nodes, which VALUES cannot hold, as UNDEF).
-
-    >>> store = ox.Store()
-    >>> _values_of_results(store.query("SELECT ?a ?b { VALUES (?a ?b) { (1 UNDEF) } }"))
-    'VALUES (?a ?b) { ("1"^^<http://www.w3.org/2001/XMLSchema#integer> UNDEF) }'
-    """
+def _rows(results) -> list[dict]:
     names = [v.value for v in results.variables]
-    rows = []
-    for row in results:
-        cells = [row[n] for n in names]
-        rows.append("(" + " ".join("UNDEF" if c is None or isinstance(c, ox.BlankNode) else str(c)
-                                   for c in cells) + ")")
-    return f"VALUES ({' '.join('?' + n for n in names)}) {{ {' '.join(rows)} }}"
+    return [{n: row[n] for n in names if row[n] is not None} for row in results]
 
 
 def _union(store) -> bool:

@@ -2,8 +2,10 @@
 
 The front server (stdlib ``http.server``, TCP_NODELAY, HTTP/1.1 keep-alive) speaks the SPARQL 1.1
 Protocol at ``/sparql`` and ``/query``, inspects every query (updates refused, every SERVICE IRI
-checked against the allowlist) and hands it to a worker process that holds a read-only
-pyoxigraph store. A query that outlives the timeout gets its worker KILLED and replaced, so its
+checked against the allowlist), evaluates its SERVICE blocks itself (``kgbuild.federation``: the
+front makes the remote calls) and hands what is left to a worker process that holds a read-only
+pyoxigraph store. Workers are network-isolated (``kgbuild.sandbox``) and refuse any text that
+still holds a SERVICE. A query that outlives the timeout gets its worker KILLED and replaced, so its
 CPU is really freed, whatever it was doing (a cross join, a hanging SERVICE). Every other path
 goes to ``kgbuild/web.py`` (``web.handle``, see docs/CONTRACTS.md "HTTP server").
 
@@ -34,6 +36,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .errors import KgbuildError
+from .federation import ServiceFailed, ServiceRefused, holds_service, read_results, resolve_services
 from .query import (CELLAR_ENDPOINT, QueryError, inspect_query, load_catalogue, read_prefixes,
                     QUERIES_DIR)
 
@@ -158,7 +161,6 @@ class Request:
     graph_format: str | None = "turtle"
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
-    federated: bool = False
     max_bytes: int = 256 << 20
 
 
@@ -217,13 +219,19 @@ def _worker_main(conn, store_dir: str, prefixes: dict[str, str], parent_pid: int
     reopens it, so a rebuild is served without a restart.
     """
     from .query import open_store
+    from .sandbox import isolate_network
 
     _die_with_parent(parent_pid)
+    try:
+        isolation = ""
+        isolate_network()  # first, before the store starts threads
+    except OSError as err:
+        isolation = f"query workers are not network-isolated ({err}); SERVICE text is still refused"
     opened, store = None, None
     try:
         opened, store = os.path.realpath(store_dir), open_store(store_dir)
         merged = merged_default_graph(store)
-        conn.send(("ready", ""))
+        conn.send(("ready", isolation))
     except Exception as err:  # noqa: BLE001 - reported to the parent as one line
         conn.send(("error", " ".join(str(err).split())))
         return
@@ -263,6 +271,9 @@ def execute(store, request: Request, prefixes: dict[str, str], *,
     """
     import pyoxigraph as ox
 
+    if holds_service(request.query):  # SERVICE is the front's to evaluate, never a worker's
+        return 403, "text/plain; charset=utf-8", _line(
+            "a query worker runs no SERVICE: it must be evaluated before the query reaches it")
     kwargs: dict = {"prefixes": prefixes}
     if request.default_graphs:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
@@ -298,8 +309,6 @@ def execute(store, request: Request, prefixes: dict[str, str], *,
     except OverflowError as err:
         return 413, "text/plain; charset=utf-8", _line(str(err))
     except (OSError, RuntimeError, ValueError) as err:
-        if request.federated:
-            return 502, "text/plain; charset=utf-8", _line(f"SERVICE call failed: {err}")
         return 500, "text/plain; charset=utf-8", _line(f"query failed: {err}")
 
 
@@ -355,6 +364,9 @@ class WorkerPool:
         if status != "ready":
             process.join()
             raise KgbuildError(message)
+        if message and not getattr(self, "_warned", False):
+            self._warned = True
+            print(f"kgbuild serve: {message}", file=sys.stderr)
         worker = _Worker(process, parent)
         with self._lock:
             self._all.add(worker)
@@ -365,11 +377,12 @@ class WorkerPool:
         with self._lock:
             return [w.process.pid for w in self._all]
 
-    def run(self, request: Request) -> tuple[int, str, bytes]:
-        """Run a request on a free worker: ``(status, content type, body)``."""
-        deadline = time.monotonic() + self.timeout
+    def run(self, request: Request, deadline: float | None = None) -> tuple[int, str, bytes]:
+        """Run a request on a free worker: ``(status, content type, body)``, by ``deadline``
+        (``time.monotonic()``; default: the pool's timeout from now)."""
+        deadline = time.monotonic() + self.timeout if deadline is None else deadline
         try:
-            worker = self._idle.get(timeout=self.timeout)
+            worker = self._idle.get(timeout=max(deadline - time.monotonic(), 0.001))
         except queue.Empty:
             return 503, "text/plain; charset=utf-8", _line(
                 f"query not run: every query worker stayed busy until the {self.timeout:g} s "
@@ -431,6 +444,7 @@ class Endpoint:
     ui_page: bytes = b""
     max_bytes: int = 256 << 20
     _accepted: dict[str, bool] = field(default_factory=dict)
+    _client: object = None  # the httpx.Client of remote SERVICE calls, made when first needed
 
     def check(self, query: str) -> bool:
         """Refuse updates and SERVICE calls off the allowlist; True if the query federates.
@@ -459,6 +473,37 @@ class Endpoint:
                 raise HttpError(403, f"SERVICE <{iri}> is not allowed; allowed: "
                                 + ", ".join(f"<{s}>" for s in sorted(self.allowed_services)))
         return bool(info.services)
+
+    def resolve(self, query: str, deadline: float, default_graphs: list[str] = (),
+                named_graphs: list[str] = ()) -> str:
+        """The query with its SERVICE blocks evaluated here (``federation.resolve_services``),
+        values the local part fixes first learned through the worker pool; HttpError 403 for a
+        refused SERVICE, 502 for a failed one, 400 for a block a local service cannot answer."""
+        import httpx
+
+        if self._client is None:
+            self._client = httpx.Client(follow_redirects=True)
+        try:
+            return resolve_services(query, prefixes=self.prefixes, allowed=self.allowed_services,
+                                    run_local=lambda text: self.select(
+                                        text, deadline, default_graphs, named_graphs),
+                                    deadline=deadline, client=self._client)
+        except ServiceRefused as err:
+            raise HttpError(403, str(err)) from None
+        except ServiceFailed as err:
+            raise HttpError(502, str(err)) from None
+        except ValueError as err:
+            raise HttpError(400, str(err)) from None
+
+    def select(self, query: str, deadline: float | None = None, default_graphs: list[str] = (),
+               named_graphs: list[str] = ()) -> list[dict]:
+        """Rows of a SELECT run by the worker pool (``HttpError`` with its status if it fails),
+        on the request's dataset."""
+        status, ctype, body = self.pool.run(Request(query, "json", None, list(default_graphs),
+                                                    list(named_graphs)), deadline)
+        if status != 200:
+            raise HttpError(status, body.decode(errors="replace").strip())
+        return read_results(body, ctype.split(";")[0])[1]
 
     def sparql(self, query: str):
         """Run a query for ``web.handle``: rows (dicts of terms), a bool, or a list of triples."""
@@ -611,11 +656,14 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(400, "missing 'query' parameter (a SPARQL query); "
                             "open this address in a browser for the query UI")
         query = queries[0]
-        federated = self.endpoint.check(query)
+        deadline = time.monotonic() + self.endpoint.pool.timeout
+        if self.endpoint.check(query):
+            query = self.endpoint.resolve(query, deadline, params.get("default-graph-uri", []),
+                                          params.get("named-graph-uri", []))
         results_format, graph_format = negotiate(accept, formats[0] if formats else None)
         status, ctype, out = self.endpoint.pool.run(Request(
             query, results_format, graph_format, params.get("default-graph-uri", []),
-            params.get("named-graph-uri", []), federated, self.endpoint.max_bytes))
+            params.get("named-graph-uri", []), max_bytes=self.endpoint.max_bytes), deadline)
         headers = {"Content-Type": ctype}
         if not formats:
             headers["Vary"] = "Accept"

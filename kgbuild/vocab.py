@@ -114,6 +114,7 @@ class BNC(DefinedNamespace):
     hasCitation: URIRef
     citedResource: URIRef
     comnatWork: URIRef
+    celexWork: URIRef
     eli: URIRef
     onlinePublication: URIRef
     sourceFile: URIRef

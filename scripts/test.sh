@@ -9,4 +9,10 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium chromium-driver
 fi
+# Virtuoso (the engine behind EUR-Lex CELLAR) for tests/test_federation.py and tests/test_publish.py.
+if ! command -v virtuoso-t >/dev/null || ! command -v isql-vt >/dev/null; then
+    sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends virtuoso-opensource
+fi
 exec python3 -m pytest "$@"

@@ -120,7 +120,8 @@ def test_minted_iris_follow_contracts(path):
     assert minted and not bad
     eu = {t.value for q in quads for t in (q.subject, q.object)
           if isinstance(t, ox.NamedNode) and "publications.europa.eu/resource/celex/" in t.value}
-    assert all(re.fullmatch(r"http://publications\.europa\.eu/resource/celex/[0-9]{5}[A-Z]{1,2}[0-9]{4}", i)
+    assert all(re.fullmatch(r"http://publications\.europa\.eu/resource/celex/"
+                            r"([0-9]{5}[A-Z]{1,2}[0-9]{4}|1[0-9]{4}[EM][0-9]{3})", i)  # acts, treaty articles
                for i in eu)
 
 

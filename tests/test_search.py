@@ -9,11 +9,10 @@ import re
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Literal as RLiteral, URIRef, Variable as RVariable
-from rdflib.plugins.sparql import prepareQuery
 
 from kgbuild.build import build
-from kgbuild.query import find_query, load_catalogue, read_prefixes
+from kgbuild.federation import ServiceBlock, find_services
+from kgbuild.query import find_query, load_catalogue, read_prefixes, run_query
 from kgbuild.record import FicheRecord, Footnote, Verdicts
 from kgbuild.search import (INDEX_DIR, SEARCH_SERVICE, SearchError, SearchService, build_index,
                             search)
@@ -182,49 +181,25 @@ def test_kgbuild_search_command(store):
 # --- the SPARQL search service -------------------------------------------------------------------
 
 
-def _ox(term):
-    if isinstance(term, RVariable):
-        return ox.Variable(str(term))
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, RLiteral):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype))) if term.datatype \
-            else ox.Literal(str(term))
-    raise ValueError(f"not a pattern term: {term}")
-
-
-class TextBlock:
-    """A SERVICE block given as text, its triples read by rdflib's SPARQL parser (the shape of
-    kgbuild.federation.ServiceBlock, which is not in this branch)."""
-
-    def __init__(self, body: str, iri: str = SEARCH_SERVICE):
-        self.iri, self.body = iri, body
-
-    def triples(self):
-        prologue = "".join(f"PREFIX {p}: <{i}>\n" for p, i in read_prefixes().items())
-        algebra = prepareQuery(f"{prologue}SELECT * WHERE {{ {self.body} }}").algebra
-        bgp = algebra["p"]["p"]
-        if bgp.name != "BGP":
-            raise ValueError("the block is not a basic graph pattern")
-        return [tuple(_ox(t) for t in triple) for triple in bgp["triples"]]
-
-
-_SERVICE = re.compile(r"SERVICE\s+<([^>]+)>\s*\{(.*?)\}", re.S)
+def block(body: str, iri: str = SEARCH_SERVICE) -> ServiceBlock:
+    """The SERVICE block of ``body`` as kgbuild.federation finds it in a query."""
+    prologue = "".join(f"PREFIX {p}: <{i}>\n" for p, i in read_prefixes().items())
+    [found] = find_services(f"{prologue}SELECT * WHERE {{ SERVICE <{iri}> {{ {body} }} }}")
+    return found
 
 
 def run_with_search(store, text: str):
-    """Evaluate the query's search SERVICE block with SearchService, the rest with Oxigraph:
-    the block becomes a VALUES block of its answer."""
-    match = _SERVICE.search(text)
-    names, rows = SearchService(store)(TextBlock(match.group(2), match.group(1)), [])
-    cells = " ".join("(" + " ".join(str(r[n]) if n in r else "UNDEF" for n in names) + ")" for r in rows)
-    values = f"VALUES ({' '.join('?' + n for n in names)}) {{ {cells} }}"
-    query = text[:match.start()] + values + text[match.end():]
-    results = ox.Store.read_only(str(store / "oxigraph")).query(query)
+    """Run a query on the store the way `kgbuild query` does: kgbuild evaluates the search
+    SERVICE block (federation.resolve_services with the store's SearchService), Oxigraph the rest."""
+    results = run_query(str(_write(store, text)), store=store)
     projected = [v.value for v in results.variables]
     return [{n: row[n].value for n in projected if row[n] is not None} for row in results]
+
+
+def _write(store, text: str):
+    path = store.parent / "search-query.rq"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def test_service_joined_with_graph_patterns(store):
@@ -236,7 +211,8 @@ def test_service_joined_with_graph_patterns(store):
       ?fiche bnc:underCompetence competence:shared ;
              bnc:subsidiarityVerdict <https://w3id.org/bnc-fiches/id/verdict/positief> .
     }"""
-    names, rows = SearchService(store)(TextBlock(_SERVICE.search(text).group(2)), [])
+    [found] = find_services(text)
+    names, rows = SearchService(store)(found, [])
     assert {r["fiche"].value for r in rows} == {SEED, FICHE + "kst-22112-2936", FICHE + "com-2025-945"}
     joined = run_with_search(store, text)
     assert [r["fiche"] for r in joined] == [SEED]  # the only one under shared competence, positief
@@ -246,7 +222,7 @@ def test_service_joined_with_graph_patterns(store):
 def test_catalogue_search_queries_run_through_the_service(store):
     searching = [q for q in load_catalogue() if q.endpoint == SEARCH_SERVICE]
     assert {q.name for q in searching} == {"search-fiches", "search-with-competence-and-verdict"}
-    rows = run_with_search(store, find_query("search-fiches").text)
+    rows = run_with_search(store, find_query("search-fiches").text)  # via kgbuild query, below too
     assert {r["fiche"] for r in rows} == {FICHE + "kst-22112-2936", FICHE + "com-2025-945"}
     assert all(r["title"] and r["snippet"] and r["anchor"] for r in rows)
     # no fiche of the corpus gave a negative subsidiarity verdict: an empty answer, no error
@@ -255,16 +231,16 @@ def test_catalogue_search_queries_run_through_the_service(store):
 
 def test_service_with_a_fiche_iri_subject_and_known_bindings(store):
     service = SearchService(store)
-    names, rows = service(TextBlock(f'<{SEED}> bnc:matches "AI" ; bnc:score ?s'), [])
+    names, rows = service(block(f'<{SEED}> bnc:matches "AI" ; bnc:score ?s'), [])
     assert names == ["s"] and len(rows) == 1
-    names, rows = service(TextBlock(f'<{SEED}> bnc:matches "grondstoffen" ; bnc:score ?s'), [])
+    names, rows = service(block(f'<{SEED}> bnc:matches "grondstoffen" ; bnc:score ?s'), [])
     assert rows == []
-    names, rows = service(TextBlock('?f bnc:matches "grondstoffen" ; bnc:searchLimit 1'), [])
+    names, rows = service(block('?f bnc:matches "grondstoffen" ; bnc:searchLimit 1'), [])
     assert len(rows) == 1
     known = [{"f": ox.NamedNode(FICHE + "com-2025-945")}]  # ranked second: the limit is not in the way
-    names, rows = service(TextBlock('?f bnc:matches "grondstoffen" ; bnc:searchLimit 1'), known)
+    names, rows = service(block('?f bnc:matches "grondstoffen" ; bnc:searchLimit 1'), known)
     assert [r["f"].value for r in rows] == [FICHE + "com-2025-945"]
-    names, rows = service(TextBlock('?f bnc:matches "grondstoffen"'), [{"f": ox.Literal("x")}])
+    names, rows = service(block('?f bnc:matches "grondstoffen"'), [{"f": ox.Literal("x")}])
     assert rows == []
 
 
@@ -279,5 +255,5 @@ def test_service_with_a_fiche_iri_subject_and_known_bindings(store):
 ])
 def test_service_refuses_what_it_cannot_answer_in_one_line(store, body, message):
     with pytest.raises(ValueError) as err:
-        SearchService(store)(TextBlock(body), [])
+        SearchService(store)(block(body), [])
     assert message in str(err.value) and str(err.value).startswith(f"SERVICE <{SEARCH_SERVICE}>")
