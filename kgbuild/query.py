@@ -295,8 +295,8 @@ def parse_params(pairs: tuple[str, ...] | list[str], query: CatalogueQuery, *,
                  store: ox.Store | None = None) -> dict[str, list]:
     """``k=v`` strings → ``{name: [term, …]}`` (a repeated name gives several values).
 
-    With a ``store``, identifiers are checked against it (``make_term``), except those bound in a
-    ``VALUES`` block of their own (inside SERVICE: they ask the remote endpoint, not the graph).
+    With a ``store``, identifiers are checked against it (``make_term``): a catalogue query binds
+    its parameters in the local part, which sends them on into any SERVICE block.
 
     >>> q = parse_header("x", Path("x.rq"), "# Param: year (gYear)\\nSELECT ?year {}")
     >>> parse_params(["year=2025"], q)["year"][0].value
@@ -315,9 +315,7 @@ def parse_params(pairs: tuple[str, ...] | list[str], query: CatalogueQuery, *,
         if name not in types:
             known = ", ".join(types) or "none"
             raise QueryError(f"unknown parameter '{name}' for {query.name} (parameters: {known})")
-        remote = fill_values_slot(query.text, name, []) is not None
-        out.setdefault(name, []).append(make_term(value, types[name],
-                                                  store=None if remote else store))
+        out.setdefault(name, []).append(make_term(value, types[name], store=store))
     return out
 
 
