@@ -55,8 +55,8 @@ PROV = "http://www.w3.org/ns/prov#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 DEFAULT_SOURCES = ("data/fiches",)
 DEFAULT_STORE = "data/store"
-SOURCE_SUFFIXES = (".docx", ".pdf", ".txt")
-FORMAT_RANK = {"docx": 0, "pdf": 1, "text": 2}
+SOURCE_SUFFIXES = (".docx", ".pdf", ".txt", ".xml")
+FORMAT_RANK = {"xml": 0, "docx": 1, "pdf": 2, "text": 3}
 FACT_FIELDS = ("title", "tk_document_number", "zaak", "kamerstuk", "date_sent", "signatory",
                "sibling_kamerstukken", "proposal_titles", "date_received", "com_numbers",
                "celex", "impact_assessments", "council_formation", "ministries", "legal_basis",
@@ -155,7 +155,8 @@ def facts(record: FicheRecord) -> int:
 
 
 def pick(records: list[FicheRecord]) -> FicheRecord:
-    """The record a fiche's graph is mapped from: most facts, then .docx > .pdf > text, then path.
+    """The record a fiche's graph is mapped from: most facts, then the richer reading (the
+    publisher's XML > .docx > .pdf > text), then path.
 
     >>> a = FicheRecord(title="T", source="a.txt", source_format="text")
     >>> b = FicheRecord(title="T", source="a.docx", source_format="docx")

@@ -1,10 +1,13 @@
 """Readers: one per format, each turning raw bytes into a ``Document``.
 
 The format is detected from the content, never from the file name: a zip with
-``word/document.xml`` is a .docx, ``%PDF-`` a PDF, decodable text a text rendering.
+``word/document.xml`` is a .docx, ``%PDF-`` a PDF, an ``<officiele-publicatie>`` the
+publisher's XML, decodable text a text rendering.
 
 >>> detect_format(b"%PDF-1.7 ...")
 'pdf'
+>>> detect_format(b'<?xml version="1.0"?><officiele-publicatie>')
+'xml'
 >>> detect_format("Fiche: Mededeling".encode())
 'text'
 """
@@ -20,7 +23,7 @@ from ..errors import InputError
 
 
 def detect_format(data: bytes) -> str:
-    """``docx``, ``pdf``, ``zip`` (a zip that is no .docx), ``text`` or ``binary``."""
+    """``docx``, ``pdf``, ``xml``, ``zip`` (a zip that is no .docx), ``text`` or ``binary``."""
     if data[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -32,6 +35,10 @@ def detect_format(data: bytes) -> str:
         return "docx"  # OLE: an encrypted .docx or a legacy .doc; the .docx reader names it
     if data[:5] == b"%PDF-":
         return "pdf"
+    from .xml import is_publication
+
+    if is_publication(data):
+        return "xml"
     sample = data[:4096]
     if b"\x00" in sample:
         return "binary"
@@ -63,6 +70,10 @@ def read_bytes(data: bytes, source: str) -> Document:
         from .pdf import read_pdf
 
         return read_pdf(data, source)
+    if kind == "xml":
+        from .xml import read_xml
+
+        return read_xml(data, source)
     if kind == "text":
         from .text import read_text
 
