@@ -46,7 +46,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
 from . import __version__
 from .errors import InputError, KgbuildError
-from .record import FicheRecord, record_from_json
+from .record import FicheRecord, KamerstukRef, record_from_json
 from .store import REPORT, BuildDir, StoreError, current, save
 
 DEFAULT_BASE = "https://w3id.org/bnc-fiches/"
@@ -305,6 +305,7 @@ def _stages(paths: list[Path], report: BuildReport, build_dir: Path, *, base: st
     with _Stage(report, "parse"):
         by_key, records = _parse(paths, report, jobs=jobs, log=log, progress=progress)
         _save_records(build_dir, records)
+        by_key = same_fiche(by_key)
     if not by_key:
         raise KgbuildError(f"none of the {len(paths)} files could be parsed; "
                            f"{store_dir} is unchanged")
@@ -385,6 +386,62 @@ def _parse(paths: list[Path], report: BuildReport, *, jobs: int, log: Callable[[
     return by_key, records
 
 
+def same_fiche(by_key: dict[str, list[tuple[str, FicheRecord]]]) -> dict[str, list[tuple[str, FicheRecord]]]:
+    """Join the readings of one fiche that got different keys: the same own Kamerstuk (the
+    publisher's identifier ``kst-22112-N`` and the open data's ``Volgnummer`` both name it) and
+    no COM number that tells them apart. The joined fiche keeps the key of its picked record.
+
+    >>> a = FicheRecord(title="T", kamerstuk=KamerstukRef("22112", "3458"), com_numbers=["COM(2022) 197"])
+    >>> b = FicheRecord(title="T", kamerstuk=KamerstukRef("22112", "3458"))
+    >>> c = FicheRecord(title="U", kamerstuk=KamerstukRef("22112", "3458"), com_numbers=["COM(2022) 5"])
+    >>> sorted(same_fiche({"com-2022-197": [("a.xml", a)], "kst-22112-3458": [("b.txt", b)],
+    ...                    "com-2022-5": [("c.txt", c)]}).items(), key=lambda kv: kv[0])[0][1]
+    [('a.xml', FicheRecord(...)), ('b.txt', FicheRecord(...))]
+    """
+    groups = {key: list(found) for key, found in by_key.items()}
+
+    def coms(key: str) -> set[str]:
+        return {c for _, r in groups[key] for c in r.com_numbers or ()}
+
+    while True:
+        by_paper: dict[str, list[str]] = {}
+        for key in sorted(groups):
+            for paper in sorted({r.kamerstuk.key for _, r in groups[key] if r.kamerstuk}):
+                by_paper.setdefault(paper, []).append(key)
+        pair = next(((a, b) for keys in by_paper.values() for i, a in enumerate(keys) for b in keys[i + 1:]
+                     if not coms(a) or not coms(b) or coms(a) & coms(b)), None)
+        if pair is None:
+            return groups
+        first, second = groups.pop(pair[0]), groups.pop(pair[1])
+        chosen = pick([r for _, r in first + second])
+        groups[pair[0] if any(r is chosen for _, r in first) else pair[1]] = first + second
+
+
+def disagreements(found: dict[str, FicheRecord]) -> list[str]:
+    """Warnings for the facts that two readings of one fiche state differently.
+
+    >>> disagreements({"a.xml": FicheRecord(date_sent="2022-06-03"),
+    ...                "b.txt": FicheRecord(date_sent="2022-06-02"), "c.pdf": FicheRecord()})
+    ['sources disagree on date_sent: 2022-06-03 (a.xml) vs 2022-06-02 (b.txt)']
+    """
+    out = []
+    for name in FACT_FIELDS + ("verdicts",):
+        seen: dict[str, str] = {}
+        for path in sorted(found):
+            value = getattr(found[path], name)
+            if name == "verdicts":
+                value = value.to_json() or None
+            if value is None:
+                continue
+            shown = json.dumps(value, ensure_ascii=False, sort_keys=True,
+                               default=lambda v: getattr(v, "key", None) or v.to_json())
+            seen.setdefault(shown, path)
+        if len(seen) > 1:
+            shown = " vs ".join(f"{v.strip(chr(34))} ({p})" for v, p in seen.items())
+            out.append(f"sources disagree on {name}: {shown}")
+    return out
+
+
 def parser_fingerprint() -> str:
     """A hash of the code that turns a file into a record: a record is reused only from the
     same code (a changed parser re-parses everything).
@@ -455,8 +512,52 @@ def _map(by_key: dict[str, list[tuple[str, FicheRecord]]], report: BuildReport, 
         report.fiches.append({
             "key": key, "iri": f"{base}id/fiche/{key}", "graph": f"{base}graph/fiche/{key}",
             "sources": sorted(found), "chosen": chosen_path,
-            "warnings": list(chosen.warnings), "triples": len(quads)})
+            "warnings": list(chosen.warnings) + disagreements(found), "triples": len(quads),
+            "year": fiche_year(chosen), "origins": sorted({source_origin(p) for p in found}),
+            "found": found_fields(chosen)})
     return out
+
+
+REPORT_FIELDS = FACT_FIELDS + ("verdicts.bevoegdheid", "verdicts.subsidiariteit",
+                               "verdicts.proportionaliteit")
+
+
+def found_fields(record: FicheRecord) -> list[str]:
+    """The fields of ``REPORT_FIELDS`` the record has a value for (``[]`` counts: it says none).
+
+    >>> found_fields(FicheRecord(title="T", com_numbers=[]))
+    ['title', 'com_numbers']
+    """
+    out = []
+    for name in REPORT_FIELDS:
+        if name.startswith("verdicts."):
+            found = getattr(record.verdicts, name.split(".", 1)[1]) is not None
+        else:
+            found = getattr(record, name) is not None
+        if found:
+            out.append(name)
+    return out
+
+
+def fiche_year(record: FicheRecord) -> str | None:
+    """The year a fiche was sent (else received), for the harvest report.
+
+    >>> fiche_year(FicheRecord(date_received="2022-05-03")), fiche_year(FicheRecord())
+    ('2022', None)
+    """
+    date = record.date_sent or record.date_received
+    return date[:4] if date else None
+
+
+def source_origin(path: str | Path) -> str:
+    """Where a build source came from: ``tk`` (the open-data harvest),
+    ``officielebekendmakingen`` (the publisher's harvest) or ``file``."""
+    from .fetch import harvested_file
+
+    item = harvested_file(Path(path))
+    if item is None:
+        return "file"
+    return "officielebekendmakingen" if "dcterms:identifier" in item.entry else "tk"
 
 
 def _fail(report: BuildReport, paths: list[str], reason: str, log: Callable[[str], None]) -> None:
