@@ -197,19 +197,33 @@ def _harvest_options(func):
                      help="First retry wait in seconds, doubled each retry (Retry-After wins)."),
         click.option("--max-wait", type=click.FloatRange(0), default=120.0, show_default=True,
                      help="Longest wait before a retry, whatever Retry-After asks."),
+        click.option("--max-time", type=click.FloatRange(1), default=3600.0, show_default=True,
+                     help="Seconds for the whole harvest; then it stops, keeps what is "
+                          "complete and exits 1 (the next run goes on)."),
+        click.option("--min-rate", type=click.FloatRange(0), default=2048.0, show_default=True,
+                     help="Bytes per second a download or page must average (after --timeout)."),
+        click.option("--file-deadline", type=click.FloatRange(1), default=300.0,
+                     show_default=True, help="Seconds for one file or listing page."),
+        click.option("--max-file-mb", type=click.FloatRange(0.001), default=64.0,
+                     show_default=True, help="Largest file to download (MB)."),
+        click.option("--max-page-mb", type=click.FloatRange(0.001), default=16.0,
+                     show_default=True, help="Largest listing page to read (MB)."),
+        click.option("--max-pages", type=click.IntRange(1), default=1000, show_default=True,
+                     help="Most listing pages in one run."),
     ]
     for opt in reversed(opts):
         func = opt(func)
     return func
 
 
-def _harvest(out: Path, since: str | None, base_url: str, concurrency: int, timeout: float,
-             retries: int, backoff: float, max_wait: float):
+def _harvest(out: Path, since: str | None, base_url: str, concurrency: int,
+             max_file_mb: float, max_page_mb: float, **limits):
     from .fetch import StderrProgress, harvest
 
+    mb = 1024 * 1024
     summary = harvest(out, base_url=base_url, since=since, concurrency=concurrency,
-                      timeout=timeout, retries=retries, backoff=backoff, max_wait=max_wait,
-                      progress=StderrProgress())
+                      max_file_bytes=int(max_file_mb * mb), max_page_bytes=int(max_page_mb * mb),
+                      progress=StderrProgress(), **limits)
     for error in summary.errors:
         click.echo(f"kgbuild fetch: {error}", err=True)
     click.echo(f"kgbuild fetch: {summary} -> {out}", err=True)
@@ -222,11 +236,13 @@ def fetch(**options) -> None:
     """Harvest fiche files and metadata from the Tweede Kamer open-data API into --out.
 
     Incremental: a second run asks only for what changed since the first, downloads only
-    changed files and records deleted documents. Safe to interrupt and run again.
-    Exit status: 0 done, 1 some documents failed or the listing stopped early (run again).
+    changed files and records deleted documents. Safe to interrupt and run again. Every
+    request is bounded (time, rate, size, redirects to the same host only).
+    Exit status: 0 complete, 1 partial: some documents failed, the listing stopped early or
+    --max-time was reached (run again), 2 bad input.
     """
     summary = _harvest(**options)
-    sys.exit(0 if summary.complete and not summary.failed else 1)
+    sys.exit(0 if summary.finished else 1)
 
 
 @cli.command()
@@ -248,7 +264,7 @@ def update(store_dir: Path, base: str, force: bool, **options) -> None:
 
     out = options["out"]
     summary = _harvest(**options)
-    status = 0 if summary.complete and not summary.failed else 1
+    status = 0 if summary.finished else 1
     if not is_harvest(out):
         raise click.ClickException(f"{out}: no harvest to build from")
     fingerprint = harvest_fingerprint(out)
