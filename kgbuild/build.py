@@ -26,6 +26,7 @@ IRI (``fiche_key``). Its graph is mapped from one record, the one with most extr
 
 from __future__ import annotations
 
+import copy
 import gzip
 import hashlib
 import json
@@ -120,13 +121,14 @@ def iter_sources(sources: Iterable[str | Path]) -> Iterator[Path]:
     >>> list(iter_sources(["data/fiches/2025D46581.docx", "data/fiches/2025D46581.docx"]))
     [PosixPath('data/fiches/2025D46581.docx')]
     """
-    from .fetch import harvested_fiches, is_harvest
+    from .fetch import harvested_sources, is_harvest
+    from .sru import fiche_dir
 
     seen: set[Path] = set()
     for source in sources:
         path = Path(source)
-        if path.is_dir() and is_harvest(path):  # a `kgbuild fetch` cache: its live fiches
-            found = [item.path for item in harvested_fiches(path)]
+        if path.is_dir() and (is_harvest(path) or is_harvest(fiche_dir(path))):  # `kgbuild fetch`
+            found = [item.path for item in harvested_sources(path)]
         elif path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and is_source(p))
         elif path.is_file():
@@ -155,16 +157,34 @@ def facts(record: FicheRecord) -> int:
 
 
 def pick(records: list[FicheRecord]) -> FicheRecord:
-    """The record a fiche's graph is mapped from: most facts, then the richer reading (the
-    publisher's XML > .docx > .pdf > text), then path.
+    """The record a fiche's graph is mapped from: the publisher's XML when there is one (the
+    official text, with real footnotes), else the reading with most facts; ties by the richer
+    reading (.docx > .pdf > text), then path. Facts only other readings have (the open
+    data's document number and Zaak, which the publication does not state) are filled into a
+    copy of the XML's record.
 
     >>> a = FicheRecord(title="T", source="a.txt", source_format="text")
     >>> b = FicheRecord(title="T", source="a.docx", source_format="docx")
     >>> pick([a, b]).source
     'a.docx'
+    >>> x = FicheRecord(title="T", source="a.xml", source_format="xml")
+    >>> t = FicheRecord(title="T", zaak="2022Z11225", source="b.txt", source_format="text")
+    >>> chosen = pick([t, x]); chosen.source, chosen.zaak
+    ('a.xml', '2022Z11225')
     """
-    return min(records, key=lambda r: (-facts(r), FORMAT_RANK.get(r.source_format or "", 9),
-                                       r.source or ""))
+    ranked = sorted(records, key=lambda r: (r.source_format != "xml", -facts(r),
+                                            FORMAT_RANK.get(r.source_format or "", 9), r.source or ""))
+    chosen = ranked[0]
+    if chosen.source_format != "xml" or len(ranked) == 1:
+        return chosen
+    missing = [n for n in FACT_FIELDS if getattr(chosen, n) is None
+               and any(getattr(r, n) is not None for r in ranked[1:])]
+    if not missing:
+        return chosen
+    filled = copy.deepcopy(chosen)
+    for name in missing:
+        setattr(filled, name, next(getattr(r, name) for r in ranked[1:] if getattr(r, name) is not None))
+    return filled
 
 
 def _cpu() -> float:
@@ -283,7 +303,7 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
         report.build_dir = str(target.path)
         with _Stage(report, "total"):
             _stages(paths, report, target.path, base=base, jobs=jobs or os.cpu_count() or 1,
-                    log=log, progress=progress)
+                    log=log, progress=progress, papers=cited_metadata(sources))
         report.finished = _now()
         try:  # report.json last: a build directory without it is unfinished
             (target.path / REPORT).write_text(json.dumps(report.to_json(), ensure_ascii=False,
@@ -295,10 +315,26 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
     return report
 
 
+def cited_metadata(sources: Iterable[str | Path]) -> list[dict]:
+    """The cited papers' metadata records harvested under the source directories
+    (``DIR/kamerstukken``, ``kgbuild fetch``; or such a directory named itself)."""
+    from .fetch import is_harvest
+    from .sru import cited_dir, cited_papers
+
+    out: dict[str, dict] = {}
+    for source in sources:
+        path = Path(source)
+        for place in (path, cited_dir(path)):
+            if path.is_dir() and is_harvest(place):
+                for paper in cited_papers(place):
+                    out.setdefault(f"{paper['dossier']}-{paper['number']}", paper)
+    return list(out.values())
+
+
 def _stages(paths: list[Path], report: BuildReport, build_dir: Path, *, base: str, jobs: int,
-            log: Callable[[str], None], progress: bool) -> None:
+            log: Callable[[str], None], progress: bool, papers: list[dict] = ()) -> None:
     """Parse, map, reason and save into ``build_dir``, filling in ``report``."""
-    from .mapping import ontology_quads
+    from .mapping import map_kamerstuk_metadata, ontology_quads
     from .reason import compile_rules, materialise
 
     store_dir = report.store
@@ -312,6 +348,9 @@ def _stages(paths: list[Path], report: BuildReport, build_dir: Path, *, base: st
     with _Stage(report, "map"):
         fiche_quads = _map(by_key, report, base=base, log=log)
         background = ontology_quads(base=base)
+        cited = {k.key for found in by_key.values() for _, r in found for k in r.cited_kamerstukken or ()}
+        papers = [p for p in papers if f"{p['dossier']}-{p['number']}" in cited]
+        fiche_quads += map_kamerstuk_metadata(papers, base=base, built_at=report.started)
     if not report.fiches:
         raise KgbuildError(f"no fiche could be mapped; {store_dir} is unchanged")
     with _Stage(report, "assemble"):  # one in-memory store: reasoned in, then saved
@@ -333,6 +372,7 @@ def _stages(paths: list[Path], report: BuildReport, build_dir: Path, *, base: st
     report.counts = {
         "files": len(paths), "parsed": len(paths) - len(report.failures),
         "failed": len(report.failures), "fiches": len(report.fiches),
+        "kamerstuk_records": len(papers),
         "triples_asserted": len(fiche_quads), "triples_background": len(background),
         "triples_inferred": inferred, "quads_in_named_graphs": named,
         "triples_in_default_graph": merged, "quads_in_store": named + merged}
@@ -414,7 +454,7 @@ def same_fiche(by_key: dict[str, list[tuple[str, FicheRecord]]]) -> dict[str, li
             return groups
         first, second = groups.pop(pair[0]), groups.pop(pair[1])
         chosen = pick([r for _, r in first + second])
-        groups[pair[0] if any(r is chosen for _, r in first) else pair[1]] = first + second
+        groups[pair[0] if any(r.source == chosen.source for _, r in first) else pair[1]] = first + second
 
 
 def disagreements(found: dict[str, FicheRecord]) -> list[str]:
@@ -494,7 +534,7 @@ def _map(by_key: dict[str, list[tuple[str, FicheRecord]]], report: BuildReport, 
         _check_interrupted()
         found = dict(by_key[key])
         chosen = pick(list(found.values()))
-        chosen_path = next(p for p, r in found.items() if r is chosen)
+        chosen_path = next(p for p, r in found.items() if r is chosen or r.source == chosen.source)
         checksum = {p: "sha256:" + report.sources[p]["sha256"] for p in found}
         try:
             quads = map_record(chosen, base=base, source=chosen_path,

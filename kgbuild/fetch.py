@@ -206,16 +206,38 @@ def entry_as_row(entry: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def harvested_sources(root: str | Path) -> list[HarvestedFile]:
+    """The fiches a build takes from a harvest directory: the open data's at ``root`` and the
+    publisher's (``kgbuild.sru``) in ``root/officielebekendmakingen`` (or at ``root`` itself).
+
+    >>> harvested_sources("/nonexistent/harvest")
+    []
+    """
+    from . import sru
+
+    root = Path(root)
+    out: list[HarvestedFile] = []
+    for place in (root, sru.fiche_dir(root)):
+        if is_harvest(place):
+            out += harvested_fiches(place) + sru.harvested_fiches(place)
+    return out
+
+
 def read_harvested(item: HarvestedFile) -> FicheRecord:
-    """Read and parse one harvested file, then merge its open-data metadata into the record."""
+    """Read and parse one harvested file, then merge its source's metadata into the record:
+    the open data's (``apply_metadata``) or the publisher's (``sru.apply_publication_metadata``)."""
     from .parse import parse_document
     from .readers import read_bytes
+    from .sru import PUBLISHER, apply_publication_metadata
 
     try:
         data = item.path.read_bytes()
     except OSError as err:
         raise InputError(str(item.path), err.strerror or str(err)) from None
-    return apply_metadata(parse_document(read_bytes(data, item.source)), item.entry)
+    record = parse_document(read_bytes(data, item.source))
+    if PUBLISHER in item.entry:
+        return apply_publication_metadata(record, item.entry)
+    return apply_metadata(record, item.entry)
 
 
 def parse_source(path: str | Path) -> FicheRecord:
@@ -249,8 +271,10 @@ def harvested_file(path: Path) -> HarvestedFile | None:
 @functools.lru_cache(maxsize=4)
 def _index(root: str, _stamp: int) -> dict[Path, HarvestedFile]:
     """Harvested fiches by object path (first by document number when files coincide)."""
+    from .sru import harvested_fiches as publisher_fiches
+
     out: dict[Path, HarvestedFile] = {}
-    for item in harvested_fiches(root):
+    for item in harvested_fiches(root) + publisher_fiches(root):
         out.setdefault(item.path.resolve(), item)
     return out
 
@@ -260,10 +284,17 @@ def harvest_fingerprint(root: str | Path) -> str:
 
     ``kgbuild update`` rebuilds only when it changed.
     """
-    parts = [(f.entry["Id"], f.entry.get("sha256"), f.entry.get("url"),
+    from .sru import cited_dir
+
+    parts = [(f.entry.get("Id") or f.entry.get("dcterms:identifier"), f.entry.get("sha256"),
+              f.entry.get("url"),
               *(f.entry.get(k) for k in ("DocumentNummer", "Volgnummer", "Zaak", "Datum",
-                                          "Kamerstukdossier")))
-             for f in harvested_fiches(root)]
+                                          "Kamerstukdossier", "overheidwetgeving:ondernummer",
+                                          "overheidwetgeving:dossiernummer", "dcterms:title")))
+             for f in harvested_sources(root)]
+    cited = cited_dir(root)
+    if is_harvest(cited):  # the cited papers' records: their titles are in the graph too
+        parts += [(f.entry.get("paper"), f.entry.get("sha256")) for f in harvested_files(cited)]
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 

@@ -8,7 +8,7 @@ tables as CALS, footnotes as ``noot`` at the block citing them (a second citatio
 ``nootref``, a footnote of two sentences in two ``noot.al``), sibling Kamerstukken as
 ``extref[@doc]``, the signature as ``tekst-sluiting/ondertekening``, and ``<?xpp?>``
 instructions inside words. Only the shapes come from the real sample files; the text is the
-fiche's own.
+fiche's own (what a website put before the paper is left out: ``publication_part``).
 
 >>> from kgbuild.readers.text import read_text
 >>> xml = kamerstuk_xml(read_text("Fiche: X\\n1. Algemene gegevens\\na) Titel voorstel\\nX\\n", "x"),
@@ -45,9 +45,31 @@ def _inline(text: str) -> str:
     return body
 
 
+_START = re.compile(r"^(?:Nr\.\s*\d+\s+BRIEF|22\s?112\s+\S|Aan\s+de\s+Voorzitter|Overeenkomstig\s+de\s+bestaande)")
+
+
+def publication_part(doc: Document) -> Document:
+    """``doc`` without what a website put before the paper (its metadata header, menus): from
+    the dossier line or the cover letter on, else from the ``Fiche:`` title before the first
+    "Algemene gegevens".
+
+    >>> from kgbuild.readers.text import read_text
+    >>> [b.text for b in publication_part(read_text("Menu\\nNummer: 2025D1\\nFiche: X\\n"
+    ...                                              "1. Algemene gegevens\\n", "x")).blocks]
+    ['Fiche: X', 'Algemene gegevens']
+    """
+    lines = [b.line() for b in doc.blocks]
+    start = next((i for i, line in enumerate(lines) if _START.match(line)), None)
+    if start is None:
+        general = next((i for i, line in enumerate(lines) if "Algemene gegevens" in line), 0)
+        start = max((i for i in range(general) if lines[i].startswith("Fiche")), default=0)
+    return Document(doc.source, doc.format, doc.blocks[start:], doc.footnotes, dict(doc.metadata))
+
+
 def kamerstuk_xml(doc: Document, *, identifier: str, dossier: str, number: str,
                   title: str = "", date: str = "") -> bytes:
-    """The fiche ``doc`` as a Kamerstuk publication's XML."""
+    """The fiche ``doc`` (its ``publication_part``) as a Kamerstuk publication's XML."""
+    doc = publication_part(doc)
     notes = {f.id: f.text for f in doc.footnotes}
     cited: dict[str, str] = {}  # footnote id -> noot/@id, once typeset
 
