@@ -216,24 +216,67 @@ def _harvest_options(func):
     return func
 
 
-def _harvest(out: Path, since: str | None, base_url: str, concurrency: int,
-             max_file_mb: float, max_page_mb: float, **limits):
+def _harvest(out: Path, since: str | None, base_url: str, sru_url: str, source: str,
+             concurrency: int, max_file_mb: float, max_page_mb: float, store_dir: Path | None = None,
+             **limits) -> bool:
+    """Run the chosen sources into ``out`` (``cited``: only the cited papers' records);
+    whether every one finished."""
     from .fetch import StderrProgress, harvest
+    from .sru import cited_dir, cited_in_store, fiche_dir, harvest_cited, harvest_fiches
 
     mb = 1024 * 1024
-    summary = harvest(out, base_url=base_url, since=since, concurrency=concurrency,
-                      max_file_bytes=int(max_file_mb * mb), max_page_bytes=int(max_page_mb * mb),
-                      progress=StderrProgress(), **limits)
-    for error in summary.errors:
-        click.echo(f"kgbuild fetch: {error}", err=True)
-    click.echo(f"kgbuild fetch: {summary} -> {out}", err=True)
-    return summary
+    bounds = dict(max_file_bytes=int(max_file_mb * mb), max_page_bytes=int(max_page_mb * mb), **limits)
+
+    def report(summary, where: Path) -> bool:
+        for error in summary.errors:
+            click.echo(f"kgbuild fetch: {error}", err=True)
+        click.echo(f"kgbuild fetch: {summary} -> {where}", err=True)
+        return summary.finished
+
+    finished = True
+    if source in ("tk", "both"):
+        finished &= report(harvest(out, base_url=base_url, since=since, concurrency=concurrency,
+                                   progress=StderrProgress(), **bounds), out)
+    if source in ("officielebekendmakingen", "both"):
+        finished &= report(harvest_fiches(out, sru_url=sru_url, since=since,
+                                          concurrency=min(concurrency, 2),
+                                          progress=StderrProgress(), **bounds), fiche_dir(out))
+    if source in ("officielebekendmakingen", "both", "cited"):
+        cited = cited_in_store(store_dir) if store_dir is not None else []
+        if cited:  # the papers the built fiches cite: their metadata records
+            finished &= report(harvest_cited(out, cited, sru_url=sru_url,
+                                             concurrency=min(concurrency, 2),
+                                             progress=StderrProgress(), **bounds), cited_dir(out))
+    return finished
+
+
+_SOURCE_OPTIONS = [
+    click.option("--source", type=click.Choice(["both", "tk", "officielebekendmakingen"]),
+                 default="both", show_default=True,
+                 help="tk: the Tweede Kamer open data (into --out); officielebekendmakingen: "
+                      "the publisher's SRU (into --out/officielebekendmakingen, and the cited "
+                      "papers' metadata into --out/kamerstukken); both."),
+    click.option("--sru-url", default="https://repository.overheid.nl/sru", show_default=True,
+                 help="The publisher's SRU endpoint (a mirror or a test server)."),
+]
+
+
+def _source_options(func):
+    for opt in reversed(_SOURCE_OPTIONS):
+        func = opt(func)
+    return func
 
 
 @cli.command()
 @_harvest_options
+@_source_options
+@click.option("--store", "store_dir", type=click.Path(path_type=Path), default=Path("data/store"),
+              show_default=True,
+              help="Built store whose fiches' cited Kamerstukken get their metadata records.")
 def fetch(**options) -> None:
-    """Harvest fiche files and metadata from the Tweede Kamer open-data API into --out.
+    """Harvest fiche files and metadata from the Tweede Kamer open-data API and from
+    officielebekendmakingen.nl (SRU) into --out; and the metadata records (title, kind, date,
+    submitter, dossier title) of the Kamerstukken the fiches of --store cite.
 
     Incremental: a second run asks only for what changed since the first, downloads only
     changed files and records deleted documents. Safe to interrupt and run again. Every
@@ -241,12 +284,12 @@ def fetch(**options) -> None:
     Exit status: 0 complete, 1 partial: some documents failed, the listing stopped early or
     --max-time was reached (run again), 2 bad input.
     """
-    summary = _harvest(**options)
-    sys.exit(0 if summary.finished else 1)
+    sys.exit(0 if _harvest(**options) else 1)
 
 
 @cli.command()
 @_harvest_options
+@_source_options
 @click.option("--store", "store_dir", type=click.Path(path_type=Path), default=Path("data/store"),
               show_default=True, help="Store link to (re)place with the new build.")
 @click.option("--base", default="https://w3id.org/bnc-fiches/", show_default=True,
@@ -256,27 +299,37 @@ def update(store_dir: Path, base: str, force: bool, **options) -> None:
     """Fetch, then rebuild the store from the harvest if anything changed (for a daily timer).
 
     The build is incremental: only new and changed files are parsed again (the records of the
-    others come from the previous build); when the harvest changed nothing the store is kept. Exit status: 0 done, 1 some documents failed
-    to download or parse (what could be built is live), 2 nothing could be built.
+    others come from the previous build); when the harvest changed nothing the store is kept.
+    The cited papers' metadata are fetched for the fiches of the store as it was, then, when
+    the build brought new citations, once more and built again. Exit status: 0 done, 1 some
+    documents failed to download or parse (what could be built is live), 2 nothing could be built.
     """
     from .build import build as run_build
     from .fetch import harvest_fingerprint, is_harvest, load_last_build, save_last_build
+    from .sru import fiche_dir
 
     out = options["out"]
-    summary = _harvest(**options)
-    status = 0 if summary.finished else 1
-    if not is_harvest(out):
+    status = 0 if _harvest(store_dir=store_dir, **options) else 1
+    if not is_harvest(out) and not is_harvest(fiche_dir(out)):
         raise click.ClickException(f"{out}: no harvest to build from")
-    fingerprint = harvest_fingerprint(out)
-    if not force and Path(store_dir).exists() and load_last_build(out) == fingerprint:
-        click.echo(f"kgbuild update: the harvest did not change; {store_dir} kept", err=True)
-        sys.exit(status)
-    report = run_build([out], store_dir, base=base, log=lambda line: click.echo(line, err=True))
-    save_last_build(out, fingerprint)
-    c = report.counts
-    click.echo(f"kgbuild update: {c['fiches']} fiches from {c['parsed']} of {c['files']} files "
-               f"({report.records_reused} unchanged, not parsed again) -> {store_dir}", err=True)
-    sys.exit(max(status, report.exit_status))
+    for attempt in range(2):
+        fingerprint = harvest_fingerprint(out)
+        if not force and Path(store_dir).exists() and load_last_build(out) == fingerprint:
+            if attempt == 0:
+                click.echo(f"kgbuild update: the harvest did not change; {store_dir} kept", err=True)
+            break
+        report = run_build([out], store_dir, base=base, log=lambda line: click.echo(line, err=True))
+        save_last_build(out, fingerprint)
+        c = report.counts
+        click.echo(f"kgbuild update: {c['fiches']} fiches from {c['parsed']} of {c['files']} files "
+                   f"({report.records_reused} unchanged, not parsed again) -> {store_dir}", err=True)
+        status = max(status, report.exit_status)
+        if options["source"] == "tk" or attempt == 1:
+            break
+        # New citations in the new build: their papers' records, then (if any came) build again.
+        status = max(status, 0 if _harvest(**{**options, "source": "cited"}, store_dir=store_dir) else 1)
+        force = False
+    sys.exit(status)
 
 
 # --- report (kgbuild/report.py) ---------------------------------------------------------------

@@ -215,9 +215,14 @@ def test_a_next_link_to_another_host_is_not_followed(api, tmp_path):
     assert json.loads((tmp_path / "manifest.json").read_text())["high_water"] is None
 
 
+def _tk_only(args: tuple[str, ...]) -> list[str]:
+    """These tests harvest the open data alone (``fetch`` and ``update`` default to both sources)."""
+    return [args[0], "--source", "tk", *args[1:]] if args and args[0] in ("fetch", "update") else list(args)
+
+
 def _run_cli(*args: str) -> subprocess.Popen:
     code = "from kgbuild.cli import main; main()"
-    return subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-c", code, *_tk_only(args)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
 
@@ -423,7 +428,7 @@ def _cli_with_rusage(*args: str, timeout: float = 120) -> tuple[int, str, float,
     import os
 
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "kgbuild", *args], stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, "-m", "kgbuild", *_tk_only(args)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     try:
         err = proc.stderr.read()

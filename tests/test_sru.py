@@ -244,3 +244,23 @@ def test_fetch_command_with_both_sources(sru, tmp_path):
     bad = kgbuild("fetch", "--source", "officielebekendmakingen", "--out", str(out),
                   "--sru-url", "ftp://example.org/sru")
     assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0
+
+
+def test_update_builds_both_sources_and_the_cited_titles_in_one_run(sru, tmp_path):
+    with fake_tk.FakeOData(page_size=5) as tk:
+        tk.add_document(fake_tk._row(
+            "a1", "2025D46581", "Fiche: Mededeling Apply AI-strategie", 4150,
+            content_type=fake_tk.DOCX_TYPE, zaak=("2025Z19883",), datum="2025-11-14T00:00:00",
+            changed="2025-11-14T17:45:00+01:00"), fake_tk.DOCX.read_bytes())
+        args = ["update", "--out", str(tmp_path / "raw"), "--base-url", tk.base_url,
+                "--sru-url", sru.sru_url, "--backoff", "0.001", "--store", str(tmp_path / "store")]
+        first = kgbuild(*args)
+        assert first.returncode == 0, first.stderr
+        titles = open_read_only(tmp_path / "store").query(
+            f"SELECT ?t WHERE {{ GRAPH <{BASE}graph/kamerstukken> {{ ?k <http://purl.org/dc/terms/title> ?t "
+            f"FILTER(STRSTARTS(STR(?k), '{BASE}id/kamerstuk/')) }} }}")
+        assert len(list(titles)) == 2  # the two cited papers the publisher has
+        downloads = len(sru.downloads())
+        second = kgbuild(*args)
+        assert second.returncode == 0, second.stderr
+        assert "did not change" in second.stderr and len(sru.downloads()) == downloads
