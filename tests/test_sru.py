@@ -25,6 +25,7 @@ from kgbuild.readers.text import read_text  # noqa: E402
 from kgbuild.record import record_from_json  # noqa: E402
 from kgbuild.sru import cited_in_store, harvest_cited, harvest_fiches  # noqa: E402
 from kgbuild.store import current, open_read_only  # noqa: E402
+from kgbuild.validate import validate_store  # noqa: E402
 
 FAST = {"backoff": 0.001, "max_wait": 1.0, "retries": 2, "timeout": 5.0}
 FICHES = ROOT / "data" / "fiches"
@@ -200,6 +201,8 @@ def test_cited_kamerstukken_get_title_kind_and_date_incrementally(sru, tmp_path)
         f"<{BASE}ontology#inDossier> ?dossier . ?dossier <http://purl.org/dc/terms/title> ?dt }} }}")}
     assert rows == {("Strategisch Actieplan voor Artificiële Intelligentie", "Brief regering",
                      "2019-10-08", "Informatie- en communicatietechnologie (ICT)")}
+    result = validate_store(tmp_path / "store")  # the metadata graph keeps to the shapes
+    assert result.conforms, result.report()
     # The catalogue query returns the cited paper's title.
     result = kgbuild("query", "fiches-citing-kamerstuk", "-p", "kamerstuk=26643-640",
                      "--format", "json", "--store", str(tmp_path / "store"))
