@@ -491,7 +491,7 @@ def parser_fingerprint() -> str:
     """
     package = Path(__file__).resolve().parent
     files = [package / name for name in ("document.py", "identifiers.py", "parse.py", "record.py",
-                                         "fetch.py")] + sorted((package / "readers").glob("*.py"))
+                                         "fetch.py", "sru.py")] + sorted((package / "readers").glob("*.py"))
     digest = hashlib.sha256(__version__.encode())
     for path in files:
         digest.update(path.read_bytes())

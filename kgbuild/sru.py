@@ -89,12 +89,19 @@ def read_response(body: bytes, source: str = "SRU response") -> tuple[list[dict[
         raise PageError(f"not an SRU response ({err.reason})") from None
     if _local(root.tag) != "searchRetrieveResponse":
         raise PageError(f"not an SRU response (root <{_local(root.tag)}>)")
-    diagnostics = [" ".join(_text(d).split()) for d in root.iter() if _local(d.tag) == "diagnostic"]
+    diagnostics = [_diagnostic(d) for d in root.iter() if _local(d.tag) == "diagnostic"]
     total = next((_text(n) for n in root if _local(n.tag) == "numberOfRecords"), "")
     if not total.isdigit() and not diagnostics:
         raise PageError("an SRU response without numberOfRecords")
     records = [record_metadata(r) for r in root.iter() if _local(r.tag) == "recordData"]
     return records, int(total) if total.isdigit() else 0, diagnostics
+
+
+def _diagnostic(node: etree._Element) -> str:
+    """A diagnostic's message (and details), else its URI."""
+    parts = {_local(c.tag): _text(c) for c in node if isinstance(c.tag, str)}
+    text = " ".join(p for p in (parts.get("message"), parts.get("details")) if p)
+    return text or parts.get("uri") or _text(node)
 
 
 _MULTI = {"dossiernummer", "type"}
