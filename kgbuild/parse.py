@@ -167,8 +167,33 @@ def parse_document(doc: Document) -> FicheRecord:
     _parse_verdicts(record, sections)
     _parse_citations(record, body, body_parts, doc)
     _classify(record, body_parts.fields)
+    if doc.format == "xml":
+        _merge_publication_metadata(record, doc.metadata)
     _warn_missing(record, sections)
     return record
+
+
+def _merge_publication_metadata(record: FicheRecord, metadata: dict[str, str]) -> None:
+    """The publication's own metadata (``readers/xml.py``): its dossier and number name the
+    paper (replacing the text's, with a warning when they differ); its letter date stands in
+    for a send date the text does not give.
+
+    >>> rec = FicheRecord(kamerstuk=KamerstukRef("22112", "3457"))
+    >>> _merge_publication_metadata(rec, {"dossier": "22112;36000", "number": "3458", "date": "2022-06-03"})
+    >>> rec.kamerstuk, rec.date_sent, rec.warnings
+    (KamerstukRef(dossier='22112', number='3458', other_dossiers=('36000',)), '2022-06-03', ['publication metadata: kamerstuk 22112-3458 replaces 22112-3457 read from the text'])
+    """
+    dossiers = [d.strip() for d in metadata.get("dossier", "").split(";") if d.strip()]
+    number = metadata.get("number", "").strip()
+    if dossiers and re.fullmatch(r"\d{1,6}", number):
+        main = "22112" if "22112" in dossiers else dossiers[0]
+        ref = KamerstukRef(main, number, tuple(d for d in dossiers if d != main))
+        if record.kamerstuk is not None and record.kamerstuk.key != ref.key:
+            record.warnings.append(f"publication metadata: kamerstuk {ref.key} replaces "
+                                   f"{record.kamerstuk.key} read from the text")
+        record.kamerstuk = ref
+    if record.date_sent is None and re.fullmatch(r"(?:19|20)\d\d-\d\d-\d\d", metadata.get("date", "")):
+        record.date_sent = metadata["date"]
 
 
 _SECTION_KEYS = ("essence", "dutch_policy", "assessment", "balance_of_forces", "competence",
