@@ -31,6 +31,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import resource
 import signal
 import sys
@@ -341,7 +342,8 @@ def _stages(paths: list[Path], report: BuildReport, build_dir: Path, *, base: st
     with _Stage(report, "parse"):
         by_key, records = _parse(paths, report, jobs=jobs, log=log, progress=progress)
         _save_records(build_dir, records)
-        by_key = same_fiche(by_key)
+        by_key = same_fiche(by_key, {p: i for found in by_key.values() for p, _ in found
+                                     if (i := publication_identifier(p))})
     if not by_key:
         raise KgbuildError(f"none of the {len(paths)} files could be parsed; "
                            f"{store_dir} is unchanged")
@@ -426,35 +428,64 @@ def _parse(paths: list[Path], report: BuildReport, *, jobs: int, log: Callable[[
     return by_key, records
 
 
-def same_fiche(by_key: dict[str, list[tuple[str, FicheRecord]]]) -> dict[str, list[tuple[str, FicheRecord]]]:
-    """Join the readings of one fiche that got different keys: the same own Kamerstuk (the
-    publisher's identifier ``kst-22112-N`` and the open data's ``Volgnummer`` both name it) and
-    no COM number that tells them apart. The joined fiche keeps the key of its picked record.
+def same_fiche(by_key: dict[str, list[tuple[str, FicheRecord]]],
+               identifiers: dict[str, str] | None = None) -> dict[str, list[tuple[str, FicheRecord]]]:
+    """Join the readings of one fiche that got different keys: the same publication
+    (``identifiers``: path -> the publisher's identifier, the open data's
+    ``DocumentVersie.ExterneIdentifier`` or the SRU record's, reprint suffix dropped), or else
+    the same own Kamerstuk with no COM number that tells them apart. The joined fiche keeps the
+    key of its picked record.
 
     >>> a = FicheRecord(title="T", kamerstuk=KamerstukRef("22112", "3458"), com_numbers=["COM(2022) 197"])
     >>> b = FicheRecord(title="T", kamerstuk=KamerstukRef("22112", "3458"))
     >>> c = FicheRecord(title="U", kamerstuk=KamerstukRef("22112", "3458"), com_numbers=["COM(2022) 5"])
-    >>> sorted(same_fiche({"com-2022-197": [("a.xml", a)], "kst-22112-3458": [("b.txt", b)],
-    ...                    "com-2022-5": [("c.txt", c)]}).items(), key=lambda kv: kv[0])[0][1]
-    [('a.xml', FicheRecord(...)), ('b.txt', FicheRecord(...))]
+    >>> joined = same_fiche({"com-2022-197": [("a.xml", a)], "kst-22112-3458": [("b.txt", b)],
+    ...                      "com-2022-5": [("c.txt", c)]})
+    >>> sorted((k, [p for p, _ in v]) for k, v in joined.items())
+    [('com-2022-197', ['a.xml', 'b.txt']), ('com-2022-5', ['c.txt'])]
+    >>> d = FicheRecord(title="T", com_numbers=["COM(2022) 198"])
+    >>> sorted(same_fiche({"com-2022-197": [("a.xml", a)], "com-2022-198": [("d.docx", d)]},
+    ...                   {"a.xml": "kst-22112-3458", "d.docx": "kst-22112-3458"}))
+    ['com-2022-197']
     """
     groups = {key: list(found) for key, found in by_key.items()}
+    identifiers = identifiers or {}
 
     def coms(key: str) -> set[str]:
         return {c for _, r in groups[key] for c in r.com_numbers or ()}
 
+    def joinable(a: str, b: str, by_identifier: bool) -> bool:
+        return by_identifier or not coms(a) or not coms(b) or bool(coms(a) & coms(b))
+
     while True:
-        by_paper: dict[str, list[str]] = {}
+        index: dict[tuple[str, str], list[str]] = {}
         for key in sorted(groups):
-            for paper in sorted({r.kamerstuk.key for _, r in groups[key] if r.kamerstuk}):
-                by_paper.setdefault(paper, []).append(key)
-        pair = next(((a, b) for keys in by_paper.values() for i, a in enumerate(keys) for b in keys[i + 1:]
-                     if not coms(a) or not coms(b) or coms(a) & coms(b)), None)
+            marks = {("id", identifiers[p]) for p, _ in groups[key] if identifiers.get(p)}
+            marks |= {("kst", r.kamerstuk.key) for _, r in groups[key] if r.kamerstuk}
+            for mark in sorted(marks):
+                index.setdefault(mark, []).append(key)
+        pair = next(((a, b) for mark, keys in index.items() for i, a in enumerate(keys)
+                     for b in keys[i + 1:] if joinable(a, b, mark[0] == "id")), None)
         if pair is None:
             return groups
         first, second = groups.pop(pair[0]), groups.pop(pair[1])
         chosen = pick([r for _, r in first + second])
         groups[pair[0] if any(r.source == chosen.source for _, r in first) else pair[1]] = first + second
+
+
+def publication_identifier(path: str | Path) -> str | None:
+    """The publisher's identifier of a harvested file (reprint suffix dropped: the paper).
+
+    >>> publication_identifier("data/fiches/kst-22112-3458.txt") is None
+    True
+    """
+    from .fetch import harvested_file
+
+    item = harvested_file(Path(path))
+    if item is None:
+        return None
+    identifier = item.entry.get("ExterneIdentifier") or item.entry.get("dcterms:identifier")
+    return re.sub(r"-[nh]\d+$", "", identifier) if identifier else None
 
 
 def disagreements(found: dict[str, FicheRecord]) -> list[str]:

@@ -67,7 +67,8 @@ FICHE_CLAUSE = "Soort eq 'Brief regering' and (" + " or ".join(
     f"startswith(Onderwerp,'{prefix}')" for prefix in PREFIXES) + ")"
 SELECT = ("Id,Soort,DocumentNummer,Titel,Onderwerp,Datum,Volgnummer,ContentType,ContentLength,"
           "GewijzigdOp,ApiGewijzigdOp,Verwijderd")
-EXPAND = "Zaak($select=Nummer),Kamerstukdossier($select=Nummer,Toevoeging)"
+EXPAND = ("Zaak($select=Nummer),Kamerstukdossier($select=Nummer,Toevoeging),"
+          "DocumentVersie($select=Versienummer,ExterneIdentifier)")
 API_FIELDS = ("Id", "DocumentNummer", "Volgnummer", "Onderwerp", "Titel", "Soort", "Datum",
               "GewijzigdOp", "ApiGewijzigdOp", "ContentType", "ContentLength", "Verwijderd")
 
@@ -170,7 +171,28 @@ def _metadata(row: dict[str, Any]) -> dict[str, Any]:
         out["Kamerstukdossier"] = [
             "-".join(str(p) for p in (k.get("Nummer"), k.get("Toevoeging")) if p)
             for k in row.get("Kamerstukdossier") or [] if isinstance(k, dict)]
+    if identifier := publication_identifier(row):
+        out["ExterneIdentifier"] = identifier
     return out
+
+
+def publication_identifier(row: dict[str, Any]) -> str | None:
+    """The publisher's identifier of the document (``kst-22112-3458``, a reprint's
+    ``kst-22112-1483-n2``): the ``ExterneIdentifier`` of its latest ``DocumentVersie``.
+
+    >>> publication_identifier({"DocumentVersie": [
+    ...     {"Versienummer": 1, "ExterneIdentifier": "kst-22112-1483"},
+    ...     {"Versienummer": 2, "ExterneIdentifier": "kst-22112-1483-n2"}]})
+    'kst-22112-1483-n2'
+    >>> publication_identifier({"DocumentVersie": [{"Versienummer": 1, "ExterneIdentifier": None}]})
+    """
+    versions = [v for v in row.get("DocumentVersie") or [] if isinstance(v, dict)
+                and isinstance(v.get("ExterneIdentifier"), str)
+                and re.fullmatch(r"kst-[0-9A-Za-z-]{3,40}", v["ExterneIdentifier"].strip())]
+    if not versions:
+        return None
+    latest = max(versions, key=lambda v: _int(v.get("Versienummer")) or 0)
+    return latest["ExterneIdentifier"].strip()
 
 
 def harvest(out: str | Path = "data/raw", *, base_url: str = DEFAULT_BASE_URL,

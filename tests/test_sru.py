@@ -17,8 +17,8 @@ from helpers import ROOT, kgbuild, rows_of  # noqa: E402
 from sru_server import FakeSRU, Paper, metadata_xml  # noqa: E402
 from xmlgen import kamerstuk_xml, publication_part  # noqa: E402
 
-from kgbuild.build import FACT_FIELDS, RECORDS, build  # noqa: E402
-from kgbuild.fetch import harvest as harvest_tk  # noqa: E402
+from kgbuild.build import FACT_FIELDS, RECORDS, build, publication_identifier  # noqa: E402
+from kgbuild.fetch import harvest as harvest_tk, harvested_fiches  # noqa: E402
 from kgbuild.harvest import Cache, verify  # noqa: E402
 from kgbuild.parse import parse_document, parse_file  # noqa: E402
 from kgbuild.readers.text import read_text  # noqa: E402
@@ -157,11 +157,16 @@ def test_faults_diagnostics_and_errors_are_retried_or_reported(sru, tmp_path):
 def test_one_fiche_from_both_sources_is_one_fiche_with_two_sources(sru, tmp_path):
     harvest_fiches(tmp_path, sru_url=sru.sru_url, **FAST)
     with fake_tk.FakeOData(page_size=5) as tk:
-        tk.add_document(fake_tk._row(
+        row = fake_tk._row(
             "a1", "2025D46581", "Fiche: Mededeling Apply AI-strategie", 4151,
             content_type=fake_tk.DOCX_TYPE, zaak=("2025Z19883",), datum="2025-11-14T00:00:00",
-            changed="2025-11-14T17:45:00+01:00"), fake_tk.DOCX.read_bytes())
+            changed="2025-11-14T17:45:00+01:00")
+        row["DocumentVersie"] = [{"Versienummer": 1, "ExterneIdentifier": "kst-22112-4150"}]
+        tk.add_document(row, fake_tk.DOCX.read_bytes())
         assert harvest_tk(tmp_path, base_url=tk.base_url, **FAST).finished
+    [tk_file] = harvested_fiches(tmp_path)
+    assert tk_file.entry["ExterneIdentifier"] == "kst-22112-4150"
+    assert publication_identifier(tk_file.path) == "kst-22112-4150"
     report = build([tmp_path], tmp_path / "store", progress=False, jobs=1)
     [fiche] = [f for f in report.fiches if f["key"] == "com-2025-723"]
     assert len(fiche["sources"]) == 2 and fiche["origins"] == ["officielebekendmakingen", "tk"]
