@@ -436,7 +436,8 @@ def cited_papers(root: str | Path) -> list[dict[str, Any]]:
             "title": record.get("document_title") or _last_part(official) or None,
             "official_title": official or None,
             "kind": record.get("kind") or entry.get("kind"),
-            "issued": (record.get("issued") or entry.get("dcterms:issued") or "")[:10] or None,
+            # the letter's own date where the record gives it, else the publication date
+            "issued": (record.get("date") or record.get("issued") or entry.get("dcterms:issued") or "")[:10] or None,
             "submitter": record.get("submitter"),
             "dossier_title": record.get("dossier_title") or (official.split(";")[0].strip() if ";" in official else None),
             "url": entry.get("url"), "checksum": "sha256:" + entry["sha256"],
