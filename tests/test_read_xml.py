@@ -133,6 +133,11 @@ def test_metadata_records_real_and_kamerstuk_shaped():
      b"<officiele-publicatie><al>&x;</al></officiele-publicatie>", "entity"),
     (b"<metadata_gegevens><metadata name='DC.identifier' content='x'/></metadata_gegevens>",
      "not an official publication"),
+    (b'<?xml version="1.0"?><!DOCTYPE officiele-publicatie [<!ENTITY a "aaaaaaaaaa">'
+     + b"".join(b'<!ENTITY %s "%s">' % (bytes([98 + i]), b"&%s;" % bytes([97 + i]) * 10) for i in range(8))
+     + b']><officiele-publicatie><al x="&i;">&i;</al></officiele-publicatie>', "entity"),
+    (b"<officiele-publicatie>" + b"<al-groep>" * 300 + b"x" + b"</al-groep>" * 300
+     + b"</officiele-publicatie>", ""),
 ])
 def test_hostile_or_broken_xml_is_refused_in_one_line(data, reason):
     with pytest.raises(InputError) as err:

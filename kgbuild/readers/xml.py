@@ -74,6 +74,8 @@ def parse_tree(data: bytes, source: str) -> etree._Element:
     """The XML's root element, parsed safely; ``InputError`` for broken or oversized XML."""
     if len(data) > MAX_BYTES:
         raise InputError(source, f"XML larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    if b"<!ENTITY" in data[:1 << 16]:  # publications declare none: refuse before parsing
+        raise InputError(source, "XML with entity declarations, not read")
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as err:
