@@ -224,8 +224,16 @@ def _harvest(out: Path, since: str | None, base_url: str, sru_url: str, source: 
     from .fetch import StderrProgress, harvest
     from .sru import cited_dir, cited_in_store, fiche_dir, harvest_cited, harvest_fiches
 
+    import time
+
     mb = 1024 * 1024
-    bounds = dict(max_file_bytes=int(max_file_mb * mb), max_page_bytes=int(max_page_mb * mb), **limits)
+    started, max_time = time.monotonic(), limits.pop("max_time", None)
+
+    def bounds() -> dict:
+        """The limits of the next source's run: --max-time is for the whole fetch."""
+        left = None if max_time is None else max(0.001, max_time - (time.monotonic() - started))
+        return dict(max_file_bytes=int(max_file_mb * mb), max_page_bytes=int(max_page_mb * mb),
+                    max_time=left, **limits)
 
     def report(summary, where: Path) -> bool:
         for error in summary.errors:
@@ -236,17 +244,17 @@ def _harvest(out: Path, since: str | None, base_url: str, sru_url: str, source: 
     finished = True
     if source in ("tk", "both"):
         finished &= report(harvest(out, base_url=base_url, since=since, concurrency=concurrency,
-                                   progress=StderrProgress(), **bounds), out)
+                                   progress=StderrProgress(), **bounds()), out)
     if source in ("officielebekendmakingen", "both"):
         finished &= report(harvest_fiches(out, sru_url=sru_url, since=since,
                                           concurrency=min(concurrency, 2),
-                                          progress=StderrProgress(), **bounds), fiche_dir(out))
+                                          progress=StderrProgress(), **bounds()), fiche_dir(out))
     if source in ("officielebekendmakingen", "both", "cited"):
         cited = cited_in_store(store_dir) if store_dir is not None else []
         if cited:  # the papers the built fiches cite: their metadata records
             finished &= report(harvest_cited(out, cited, sru_url=sru_url,
                                              concurrency=min(concurrency, 2),
-                                             progress=StderrProgress(), **bounds), cited_dir(out))
+                                             progress=StderrProgress(), **bounds()), cited_dir(out))
     return finished
 
 
