@@ -227,11 +227,16 @@ def _harvest(out: Path, since: str | None, base_url: str, sru_url: str, source: 
     import time
 
     mb = 1024 * 1024
-    started, max_time = time.monotonic(), limits.pop("max_time", None)
+    started, max_time = None, limits.pop("max_time", None)
 
     def bounds() -> dict:
-        """The limits of the next source's run: --max-time is for the whole fetch."""
-        left = None if max_time is None else max(0.001, max_time - (time.monotonic() - started))
+        """The limits of the next source's run: --max-time is for the whole fetch (what the
+        first source left, to a tenth of a second, for the next)."""
+        nonlocal started
+        if started is None:
+            started, left = time.monotonic(), max_time
+        else:
+            left = None if max_time is None else max(0.1, round(max_time - (time.monotonic() - started), 1))
         return dict(max_file_bytes=int(max_file_mb * mb), max_page_bytes=int(max_page_mb * mb),
                     max_time=left, **limits)
 
