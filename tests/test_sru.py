@@ -23,7 +23,7 @@ from kgbuild.harvest import Cache, verify  # noqa: E402
 from kgbuild.parse import parse_document, parse_file  # noqa: E402
 from kgbuild.readers.text import read_text  # noqa: E402
 from kgbuild.record import record_from_json  # noqa: E402
-from kgbuild.sru import cited_in_store, harvest_cited, harvest_fiches  # noqa: E402
+from kgbuild.sru import cited_in_store, harvest_cited, harvest_fiches, is_fiche, read_response  # noqa: E402
 from kgbuild.store import current, open_read_only  # noqa: E402
 from kgbuild.validate import validate_store  # noqa: E402
 
@@ -272,3 +272,21 @@ def test_update_builds_both_sources_and_the_cited_titles_in_one_run(sru, tmp_pat
         second = kgbuild(*args)
         assert second.returncode == 0, second.stderr
         assert "did not change" in second.stderr and len(sru.downloads()) == downloads
+
+
+def test_the_real_sru_record_is_read_with_its_fields_and_file_addresses():
+    """The real record (namespaces stripped, as the sample is) inside a response."""
+    record = (ROOT.parent / "shared" / "officielebekendmakingen" / "sru-record-gmb-2023-174296.xml").read_bytes()
+    body = (b"<searchRetrieveResponse><version>2.0</version><numberOfRecords>641420</numberOfRecords>"
+            b"<records>" + record + b"</records></searchRetrieveResponse>")
+    [meta], total, diagnostics = read_response(body)
+    assert (total, diagnostics) == (641420, [])
+    assert meta["dcterms:identifier"] == "gmb-2023-174296"
+    assert meta["dcterms:modified"] == "2023-04-20"
+    assert meta["dcterms:creator"] == "Bergeijk"
+    assert meta["overheidwetgeving:publicatienaam"] == "Gemeenteblad"
+    assert meta["xml_url"] == ("https://repository.overheid.nl/frbr/officielepublicaties/gmb/2023/"
+                               "gmb-2023-174296/1/xml/gmb-2023-174296.xml")
+    assert meta["metadata_url"].endswith("/1/metadata/metadata.xml")
+    assert meta["preferred_url"] == "https://zoek.officielebekendmakingen.nl/gmb-2023-174296.html"
+    assert not is_fiche(meta)  # a Gemeenteblad is no Kamerstuk
