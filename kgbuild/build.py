@@ -48,7 +48,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
 from . import __version__
 from .errors import InputError, KgbuildError
-from .record import FicheRecord, KamerstukRef, record_from_json
+from .record import FicheRecord, record_from_json
 from .store import REPORT, BuildDir, StoreError, current, save
 
 DEFAULT_BASE = "https://w3id.org/bnc-fiches/"
@@ -436,6 +436,7 @@ def same_fiche(by_key: dict[str, list[tuple[str, FicheRecord]]],
     the same own Kamerstuk with no COM number that tells them apart. The joined fiche keeps the
     key of its picked record.
 
+    >>> from kgbuild.record import KamerstukRef
     >>> a = FicheRecord(title="T", kamerstuk=KamerstukRef("22112", "3458"), com_numbers=["COM(2022) 197"])
     >>> b = FicheRecord(title="T", kamerstuk=KamerstukRef("22112", "3458"))
     >>> c = FicheRecord(title="U", kamerstuk=KamerstukRef("22112", "3458"), com_numbers=["COM(2022) 5"])

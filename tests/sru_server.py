@@ -309,7 +309,7 @@ class FakeSRU:
                 following = start + len(page)
                 next_position = (f"<sru:nextRecordPosition>{following}</sru:nextRecordPosition>"
                                  if following <= len(hits) else "")
-                body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<sru:searchRetrieveResponse '
+                body = ('<?xml version="1.0" encoding="UTF-8"?>\n<sru:searchRetrieveResponse '
                         + " ".join(f'xmlns:{k}="{v}"' for k, v in NS.items()) + ">"
                         "<sru:version>2.0</sru:version>"
                         f"<sru:numberOfRecords>{len(hits)}</sru:numberOfRecords>"

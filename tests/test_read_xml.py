@@ -13,7 +13,7 @@ from xmlgen import kamerstuk_xml, publication_part  # noqa: E402
 
 from kgbuild.build import FACT_FIELDS  # noqa: E402
 from kgbuild.errors import InputError  # noqa: E402
-from kgbuild.parse import parse_document, parse_file  # noqa: E402
+from kgbuild.parse import parse_document  # noqa: E402
 from kgbuild.readers import detect_format, read_bytes, read_path  # noqa: E402
 from kgbuild.readers.text import read_text  # noqa: E402
 from kgbuild.readers.xml import read_metadata_record, read_xml  # noqa: E402
