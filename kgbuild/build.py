@@ -432,9 +432,9 @@ def same_fiche(by_key: dict[str, list[tuple[str, FicheRecord]]],
                identifiers: dict[str, str] | None = None) -> dict[str, list[tuple[str, FicheRecord]]]:
     """Join the readings of one fiche that got different keys: the same publication
     (``identifiers``: path -> the publisher's identifier, the open data's
-    ``DocumentVersie.ExterneIdentifier`` or the SRU record's, reprint suffix dropped), or else
-    the same own Kamerstuk with no COM number that tells them apart. The joined fiche keeps the
-    key of its picked record.
+    ``DocumentVersie.ExterneIdentifier`` or the SRU record's, reprint suffix dropped) or the
+    same own Kamerstuk, unless their COM numbers tell them apart (an old paper may hold several
+    fiches). The joined fiche keeps the key of its picked record.
 
     >>> from kgbuild.record import KamerstukRef
     >>> a = FicheRecord(title="T", kamerstuk=KamerstukRef("22112", "3458"), com_numbers=["COM(2022) 197"])
@@ -444,8 +444,8 @@ def same_fiche(by_key: dict[str, list[tuple[str, FicheRecord]]],
     ...                      "com-2022-5": [("c.txt", c)]})
     >>> sorted((k, [p for p, _ in v]) for k, v in joined.items())
     [('com-2022-197', ['a.xml', 'b.txt']), ('com-2022-5', ['c.txt'])]
-    >>> d = FicheRecord(title="T", com_numbers=["COM(2022) 198"])
-    >>> sorted(same_fiche({"com-2022-197": [("a.xml", a)], "com-2022-198": [("d.docx", d)]},
+    >>> d = FicheRecord(title="T", kamerstuk=KamerstukRef("22112", "3459"))
+    >>> sorted(same_fiche({"com-2022-197": [("a.xml", a)], "kst-22112-3459": [("d.docx", d)]},
     ...                   {"a.xml": "kst-22112-3458", "d.docx": "kst-22112-3458"}))
     ['com-2022-197']
     """
@@ -455,8 +455,8 @@ def same_fiche(by_key: dict[str, list[tuple[str, FicheRecord]]],
     def coms(key: str) -> set[str]:
         return {c for _, r in groups[key] for c in r.com_numbers or ()}
 
-    def joinable(a: str, b: str, by_identifier: bool) -> bool:
-        return by_identifier or not coms(a) or not coms(b) or bool(coms(a) & coms(b))
+    def joinable(a: str, b: str) -> bool:
+        return not coms(a) or not coms(b) or bool(coms(a) & coms(b))
 
     while True:
         index: dict[tuple[str, str], list[str]] = {}
@@ -465,8 +465,8 @@ def same_fiche(by_key: dict[str, list[tuple[str, FicheRecord]]],
             marks |= {("kst", r.kamerstuk.key) for _, r in groups[key] if r.kamerstuk}
             for mark in sorted(marks):
                 index.setdefault(mark, []).append(key)
-        pair = next(((a, b) for mark, keys in index.items() for i, a in enumerate(keys)
-                     for b in keys[i + 1:] if joinable(a, b, mark[0] == "id")), None)
+        pair = next(((a, b) for keys in index.values() for i, a in enumerate(keys)
+                     for b in keys[i + 1:] if joinable(a, b)), None)
         if pair is None:
             return groups
         first, second = groups.pop(pair[0]), groups.pop(pair[1])
