@@ -168,10 +168,12 @@ def pick(records: list[FicheRecord]) -> FicheRecord:
     >>> b = FicheRecord(title="T", source="a.docx", source_format="docx")
     >>> pick([a, b]).source
     'a.docx'
-    >>> x = FicheRecord(title="T", source="a.xml", source_format="xml")
-    >>> t = FicheRecord(title="T", zaak="2022Z11225", source="b.txt", source_format="text")
-    >>> chosen = pick([t, x]); chosen.source, chosen.zaak
-    ('a.xml', '2022Z11225')
+    >>> x = FicheRecord(title="T", source="a.xml", source_format="xml",
+    ...                 warnings=["not found: the send date (cover letter or document date)"])
+    >>> t = FicheRecord(title="T", zaak="2022Z11225", date_sent="2022-06-03", source="b.txt",
+    ...                 source_format="text")
+    >>> chosen = pick([t, x]); chosen.source, chosen.zaak, chosen.date_sent, chosen.warnings
+    ('a.xml', '2022Z11225', '2022-06-03', [])
     """
     ranked = sorted(records, key=lambda r: (r.source_format != "xml", -facts(r),
                                             FORMAT_RANK.get(r.source_format or "", 9), r.source or ""))
@@ -182,9 +184,13 @@ def pick(records: list[FicheRecord]) -> FicheRecord:
                and any(getattr(r, n) is not None for r in ranked[1:])]
     if not missing:
         return chosen
+    from .parse import EXPECTED_FIELDS
+
     filled = copy.deepcopy(chosen)
     for name in missing:
         setattr(filled, name, next(getattr(r, name) for r in ranked[1:] if getattr(r, name) is not None))
+    resolved = {f"not found: {EXPECTED_FIELDS[n]}" for n in missing if n in EXPECTED_FIELDS}
+    filled.warnings = [w for w in filled.warnings if w not in resolved]
     return filled
 
 

@@ -617,14 +617,17 @@ def _classify(record: FicheRecord, fields: dict[str, list[Unit]]) -> None:
         record.shape = "communication"
 
 
+# The record fields whose absence is warned about, and how the warning names them.
+EXPECTED_FIELDS = {
+    "title": "the fiche's title", "date_sent": "the send date (cover letter or document date)",
+    "kamerstuk": "the fiche's own Kamerstuk number (cover letter or open-data metadata)",
+    "proposal_titles": "'Titel voorstel'", "com_numbers": "'Nr. Commissiedocument'",
+    "date_received": "'Datum ontvangst Commissiedocument'",
+}
+
+
 def _warn_missing(record: FicheRecord, sections: dict[str, list[str]]) -> None:
-    expected = {
-        "title": "the fiche's title", "date_sent": "the send date (cover letter or document date)",
-        "kamerstuk": "the fiche's own Kamerstuk number (cover letter or open-data metadata)",
-        "proposal_titles": "'Titel voorstel'", "com_numbers": "'Nr. Commissiedocument'",
-        "date_received": "'Datum ontvangst Commissiedocument'",
-    }
-    for key, what in expected.items():
+    for key, what in EXPECTED_FIELDS.items():
         if getattr(record, key) in (None, ""):
             record.warnings.append(f"not found: {what}")
     if "essence" not in sections:
