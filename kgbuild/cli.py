@@ -351,15 +351,17 @@ def update(store_dir: Path, base: str, force: bool, **options) -> None:
 @cli.command()
 @click.option("--store", "store_dir", type=click.Path(path_type=Path), default=Path("data/store"),
               show_default=True, help="The built store whose report.json is summarised.")
+@click.option("--harvest", "harvest_dir", type=click.Path(path_type=Path), default=None,
+              help="Harvest directory (kgbuild fetch --out) whose listed fiches are counted too.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="text: a table per year; json: the same as one object.")
-def report(store_dir: Path, fmt: str) -> None:
+def report(store_dir: Path, harvest_dir: Path | None, fmt: str) -> None:
     """Per year: fiches found per source, fiches parsed, the share of fiches where each field
     of the record was found, and the warnings most often seen. Exit status 2: no store."""
     from .report import format_table, harvest_report
 
     try:
-        result = harvest_report(store_dir)
+        result = harvest_report(store_dir, harvest_dir)
     except KgbuildError as err:
         click.echo(f"kgbuild report: {err}", err=True)
         sys.exit(2)

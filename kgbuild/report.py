@@ -4,8 +4,10 @@
 and tells, per year (the year a fiche was sent, else received; a file that did not parse
 takes the year of its harvest metadata, else ``unknown``):
 
-- ``found``: files per source (``tk``, ``officielebekendmakingen``, ``file``), and ``fiches``
-  the number of distinct fiches they gave;
+- ``listed`` (when a harvest directory is given): the fiches each source's harvest knows
+  (``tk``, ``officielebekendmakingen``; downloaded or not yet), by the year of their metadata;
+- ``found``: files the build read per source (``tk``, ``officielebekendmakingen``, ``file``),
+  and ``fiches`` the number of distinct fiches they gave;
 - ``parsed``: fiches parsed, ``failed``: files that could not be parsed;
 - ``fields``: for each field of the record, the share of the year's fiches where it was found;
 - ``warnings``: the warnings most often seen (numbers masked, so alike warnings count together).
@@ -48,17 +50,23 @@ def load_build_report(store_dir: str | Path) -> dict[str, Any]:
         raise InputError(str(build / REPORT), f"unreadable build report ({err})") from None
 
 
-def harvest_report(store_dir: str | Path) -> dict[str, Any]:
-    """The report of the store's current build, per year (see the module's docstring)."""
+def harvest_report(store_dir: str | Path, harvest_dir: str | Path | None = None) -> dict[str, Any]:
+    """The report of the store's current build, per year (see the module's docstring); with
+    ``harvest_dir`` (``kgbuild fetch --out``) also what each source's harvest lists."""
     build = load_build_report(store_dir)
     years: dict[str, dict[str, Any]] = {}
 
     def year_of(name: str | None) -> dict[str, Any]:
         key = name or "unknown"
         if key not in years:
-            years[key] = {"found": {o: 0 for o in ORIGINS}, "fiches": 0, "parsed": 0, "failed": 0,
+            years[key] = {"listed": {o: 0 for o in ORIGINS[:2]}, "found": {o: 0 for o in ORIGINS},
+                          "fiches": 0, "parsed": 0, "failed": 0,
                           "fields": Counter(), "warnings": Counter()}
         return years[key]
+
+    if harvest_dir is not None:
+        for origin, year in listed_fiches(harvest_dir):
+            year_of(year)["listed"][origin] += 1
 
     fiche_year: dict[str, str | None] = {}
     for fiche in build.get("fiches", []):
@@ -83,7 +91,8 @@ def harvest_report(store_dir: str | Path) -> dict[str, Any]:
         y = years[name]
         n = y["parsed"]
         out_years.append({
-            "year": name, "found": y["found"], "fiches": y["fiches"], "parsed": n,
+            "year": name, **({"listed": y["listed"]} if harvest_dir is not None else {}),
+            "found": y["found"], "fiches": y["fiches"], "parsed": n,
             "failed": y["failed"],
             "fields": {f: round(y["fields"][f] / n, 3) if n else 0.0 for f in REPORT_FIELDS},
             "warnings": [{"warning": w, "fiches": c} for w, c in
@@ -95,6 +104,36 @@ def harvest_report(store_dir: str | Path) -> dict[str, Any]:
             "fields": list(REPORT_FIELDS), "years": out_years}
 
 
+def listed_fiches(root: str | Path) -> list[tuple[str, str | None]]:
+    """(source, year) of every fiche the harvests under ``root`` know, cached or not: the
+    open data's at ``root``, the publisher's in ``root/officielebekendmakingen``."""
+    from . import sru
+    from .fetch import entry_as_row, is_fiche, is_harvest
+    from .harvest import Cache
+
+    out = []
+    root = Path(root)
+    for place in (root, sru.fiche_dir(root)):
+        if not is_harvest(place):
+            continue
+        for entry in Cache(place).load()["documents"].values():
+            if entry.get("status") == "deleted" or entry.get("Verwijderd"):
+                continue
+            if sru.PUBLISHER in entry and "paper" not in entry and sru.is_fiche(entry):
+                out.append(("officielebekendmakingen", _year(entry.get("dcterms:issued"))))
+            elif "Id" in entry and is_fiche(entry_as_row(entry)):
+                out.append(("tk", _year(entry.get("Datum"))))
+    return out
+
+
+def _year(date: Any) -> str | None:
+    """
+    >>> _year("2013-10-17T00:00:00"), _year(None)
+    ('2013', None)
+    """
+    return str(date)[:4] if date and re.match(r"(?:19|20)\d\d", str(date)) else None
+
+
 def _metadata_year(path: str) -> str | None:
     """The year of a harvested file's own metadata (open data ``Datum``, publisher ``issued``)."""
     from .fetch import harvested_file
@@ -102,8 +141,7 @@ def _metadata_year(path: str) -> str | None:
     item = harvested_file(Path(path))
     if item is None:
         return None
-    date = item.entry.get("Datum") or item.entry.get("dcterms:issued") or ""
-    return str(date)[:4] if re.match(r"(?:19|20)\d\d", str(date)) else None
+    return _year(item.entry.get("Datum") or item.entry.get("dcterms:issued"))
 
 
 _SHORT = {"title": "title", "tk_document_number": "docnr", "zaak": "zaak", "kamerstuk": "kst",
@@ -116,8 +154,9 @@ _SHORT = {"title": "title", "tk_document_number": "docnr", "zaak": "zaak", "kame
 
 
 def format_table(report: dict[str, Any]) -> str:
-    """The report as text: one row per year (files per source, fiches, parsed, failed, the
-    share per field in percent), then the most frequent warnings per year.
+    """The report as text: one row per year (with a harvest: ``h.tk``/``h.ob`` the fiches each
+    harvest lists; then the files the build read per source, fiches, parsed, failed, the share
+    per field in percent), then the most frequent warnings per year.
 
     >>> print(format_table({"fields": ["title"], "years": [{"year": "2022", "found":
     ...     {"tk": 1, "officielebekendmakingen": 1, "file": 0}, "fiches": 1, "parsed": 1,
@@ -126,12 +165,16 @@ def format_table(report: dict[str, Any]) -> str:
     2022   1   1     0       1       1       0    100
     """
     fields = report["fields"]
-    head = ["year", "tk", "ob", "file", "fiches", "parsed", "failed"] + [_SHORT.get(f, f) for f in fields]
+    listed = any("listed" in y for y in report["years"])
+    head = (["year"] + (["h.tk", "h.ob"] if listed else []) + ["tk", "ob", "file", "fiches", "parsed",
+                                                               "failed"] + [_SHORT.get(f, f) for f in fields])
     rows = [head]
     for y in report["years"]:
-        found = y["found"]
-        rows.append([y["year"], str(found.get("tk", 0)), str(found.get("officielebekendmakingen", 0)),
-                     str(found.get("file", 0)), str(y["fiches"]), str(y["parsed"]), str(y["failed"])]
+        found, known = y["found"], y.get("listed", {})
+        rows.append([y["year"]] + ([str(known.get("tk", 0)), str(known.get("officielebekendmakingen", 0))]
+                                   if listed else [])
+                    + [str(found.get("tk", 0)), str(found.get("officielebekendmakingen", 0)),
+                       str(found.get("file", 0)), str(y["fiches"]), str(y["parsed"]), str(y["failed"])]
                     + [f"{round(100 * y['fields'].get(f, 0))}" for f in fields])
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))

@@ -23,6 +23,7 @@ from kgbuild.harvest import Cache, verify  # noqa: E402
 from kgbuild.parse import parse_document, parse_file  # noqa: E402
 from kgbuild.readers.text import read_text  # noqa: E402
 from kgbuild.record import record_from_json  # noqa: E402
+from kgbuild.report import harvest_report  # noqa: E402
 from kgbuild.sru import cited_in_store, harvest_cited, harvest_fiches, is_fiche, read_response  # noqa: E402
 from kgbuild.store import current, open_read_only  # noqa: E402
 from kgbuild.validate import validate_store  # noqa: E402
@@ -186,6 +187,14 @@ def test_one_fiche_from_both_sources_is_one_fiche_with_two_sources(sru, tmp_path
     # fiche still (the same COM number), the publisher's number mapped, the disagreement warned.
     assert any(w.startswith("sources disagree on kamerstuk: ") and "22112-4150" in w and "22112-4151" in w
                for w in fiche["warnings"]), fiche["warnings"]
+    # The harvest report: what each source lists and what the build read, per year.
+    years = {y["year"]: y for y in harvest_report(tmp_path / "store", tmp_path)["years"]}
+    assert years["2025"]["listed"] == {"tk": 1, "officielebekendmakingen": 1}  # by their metadata
+    assert years["2022"]["listed"] == {"tk": 0, "officielebekendmakingen": 2}
+    assert years["2026"]["listed"] == {"tk": 0, "officielebekendmakingen": 1}
+    # by the fiche's own date: the 2026 paper's text gives only its receipt date, in 2025
+    assert years["2025"]["found"] == {"tk": 1, "officielebekendmakingen": 2, "file": 0}
+    assert years["2025"]["fiches"] == 2
 
 
 def test_cited_kamerstukken_get_title_kind_and_date_incrementally(sru, tmp_path):
