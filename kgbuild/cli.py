@@ -22,29 +22,61 @@ def cli() -> None:
     """Build and serve the knowledge graph of Dutch BNC-fiches."""
 
 
+def _read_limit_options(func, *, file_mb: bool = True):
+    """The limits every file is read under (``kgbuild.readers.Limits``): parse, build, update."""
+    opts = [
+        click.option("--max-seconds", type=click.FloatRange(0.1), default=60.0,
+                     show_default=True, help="Wall time to read and parse one file."),
+        click.option("--max-memory-mb", type=click.IntRange(256), default=1024,
+                     show_default=True, help="Memory (address space) of a parser process."),
+        click.option("--max-uncompressed-mb", type=click.FloatRange(0.001), default=256.0,
+                     show_default=True, help="What a .docx may inflate to (all its parts)."),
+    ]
+    if file_mb:
+        opts.append(click.option("--max-file-mb", type=click.FloatRange(0.001), default=64.0,
+                                 show_default=True, help="Largest file to read."))
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
+def _read_limits(max_seconds: float, max_memory_mb: int, max_uncompressed_mb: float,
+                 max_file_mb: float):
+    from .readers import Limits
+
+    return Limits(seconds=max_seconds, memory_mb=max_memory_mb, file_mb=max_file_mb,
+                  uncompressed_mb=max_uncompressed_mb)
+
+
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json",
               show_default=True, help="json: the record's keys; text: a readable summary.")
-def parse(files: tuple[Path, ...], fmt: str) -> None:
+@_read_limit_options
+def parse(files: tuple[Path, ...], fmt: str, **limits) -> None:
     """Parse fiche FILES (.docx, .pdf or text renderings) into records.
 
     One file prints one JSON object; several print a JSON array. Warnings go to stderr.
-    A file that cannot be parsed is reported on one line and skipped; exit status 2 then.
+    Each file is read in a parser process under the limits below. A file that cannot be
+    parsed, is corrupt or over a limit is reported on one line and skipped; exit status 2 then.
     """
-    from .parse import parse_file, format_text
+    from .parse import format_text
+    from .sandbox import ParserPool
 
+    results = {}
+    with ParserPool(1, _read_limits(**limits)) as pool:
+        for result in pool.run(files):
+            results[result.path] = result
     records, failed = [], False
     for path in files:
-        try:
-            record = parse_file(path)
-        except KgbuildError as err:
-            click.echo(f"kgbuild parse: {err}", err=True)
+        result = results[Path(path)]
+        if result.failure:
+            click.echo(f"kgbuild parse: {result.failure}", err=True)
             failed = True
             continue
-        for warning in record.warnings:
+        for warning in result.record.warnings:
             click.echo(f"{path}: warning: {warning}", err=True)
-        records.append(record)
+        records.append(result.record)
     if fmt == "json":
         payload = [r.to_json() for r in records]
         if records:
