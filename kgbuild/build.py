@@ -35,8 +35,6 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -46,7 +44,9 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
 from . import __version__
 from .errors import InputError, KgbuildError
+from .readers import Limits
 from .record import FicheRecord, record_from_json
+from .sandbox import ParserPool, Result
 from .store import REPORT, BuildDir, StoreError, current, save
 
 DEFAULT_BASE = "https://w3id.org/bnc-fiches/"
@@ -178,50 +178,30 @@ def _peak_rss_mib() -> int:
 
 
 def _sha256(path: Path) -> tuple[str, int]:
-    data = path.read_bytes()
-    return hashlib.sha256(data).hexdigest(), len(data)
+    """The file's SHA-256 and size, read in pieces (a huge file is refused by the reader,
+    not held in memory here)."""
+    with open(path, "rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256")
+        return digest.hexdigest(), handle.tell()
 
 
-def _parse_one(path: Path) -> tuple[Path, str, int, FicheRecord | None, str | None]:
-    """Parse one file in a worker: (path, sha256, size, record or None, failure or None)."""
-    from .fetch import parse_source  # parse_file, plus open-data metadata for harvested files
-
-    try:
-        sha, size = _sha256(path)
-    except OSError as err:
-        return path, "", 0, None, f"{path}: cannot read: {err.strerror}"
-    try:
-        return path, sha, size, parse_source(path), None
-    except KgbuildError as err:
-        return path, sha, size, None, str(err)
-    except Exception as err:  # a parser bug must not stop the build: report it, skip the file
-        return path, sha, size, None, f"{path}: parser failed: {type(err).__name__}: {err}"
-
-
-def _worker_init() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; no tracebacks from workers
-
-
-def parse_all(paths: list[Path], *, jobs: int = 1,
-              progress: Callable[[int], None] | None = None) -> Iterator[tuple]:
-    """``_parse_one`` over ``paths`` in order, on ``jobs`` processes; ``progress(1)`` per file."""
-    if jobs <= 1 or len(paths) < 20:
-        for path in paths:
-            yield _parse_one(path)
+def parse_all(paths: list[Path], *, jobs: int = 1, limits: Limits | None = None,
+              progress: Callable[[int], None] | None = None,
+              started: Callable[[list[int]], None] | None = None) -> Iterator[Result]:
+    """Parse ``paths`` in ``jobs`` limited parser processes (``kgbuild.sandbox``): one
+    ``Result`` per path, as files finish; ``progress(1)`` per file; ``started(pids)`` once
+    the processes run (and again when one is replaced)."""
+    if not paths:
+        return
+    with ParserPool(min(jobs, len(paths)), limits) as pool:
+        if started:
+            started(pool.pids())
+        for result in pool.run(paths, check=_check_interrupted):
+            yield result
             if progress:
                 progress(1)
-        return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
-        try:
-            for result in pool.map(_parse_one, paths, chunksize=max(1, min(64, len(paths) // (jobs * 8)))):
-                yield result
-                if progress:
-                    progress(1)
-        except BrokenProcessPool as err:
-            raise KgbuildError(f"a parser process died ({err}); try --jobs 1") from None
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+            if started:
+                started(pool.pids())
 
 
 _signalled: list[int] = []  # signals received during the running build
@@ -256,10 +236,13 @@ def _signals_interrupt() -> Iterator[None]:
 
 def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path = DEFAULT_STORE,
           *, base: str = DEFAULT_BASE, jobs: int | None = None,
-          log: Callable[[str], None] | None = None, progress: bool | None = None) -> BuildReport:
+          log: Callable[[str], None] | None = None, progress: bool | None = None,
+          limits: Limits | None = None) -> BuildReport:
     """Build the graph of the fiches in ``sources`` into a new store and swap it in at ``store_dir``.
 
-    ``jobs``: parser processes (default: the number of cores). ``log`` receives one line per
+    ``jobs``: parser processes (default: the number of cores), each reading files under
+    ``limits`` (``kgbuild.readers.Limits``; a file over one is a failure, the build goes on).
+    ``log`` receives one line per
     failed file (warnings go to the report only). ``progress``: show a progress bar on stderr
     (default: when stderr is a terminal or there are more than 50 files). Raises
     ``KgbuildError`` (exit 2) when nothing can be built; the previous store is then untouched.
@@ -281,8 +264,8 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
     with _signals_interrupt(), BuildDir(Path(store_dir)) as target:
         report.build_dir = str(target.path)
         with _Stage(report, "total"):
-            _stages(paths, report, target.path, base=base, jobs=jobs or os.cpu_count() or 1,
-                    log=log, progress=progress)
+            _stages(paths, report, target, base=base, jobs=jobs or os.cpu_count() or 1,
+                    log=log, progress=progress, limits=limits)
         report.finished = _now()
         try:  # report.json last: a build directory without it is unfinished
             (target.path / REPORT).write_text(json.dumps(report.to_json(), ensure_ascii=False,
@@ -294,15 +277,16 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
     return report
 
 
-def _stages(paths: list[Path], report: BuildReport, build_dir: Path, *, base: str, jobs: int,
-            log: Callable[[str], None], progress: bool) -> None:
-    """Parse, map, reason and save into ``build_dir``, filling in ``report``."""
+def _stages(paths: list[Path], report: BuildReport, target: BuildDir, *, base: str, jobs: int,
+            log: Callable[[str], None], progress: bool, limits: Limits | None) -> None:
+    """Parse, map, reason and save into the build directory, filling in ``report``."""
     from .mapping import ontology_quads
     from .reason import compile_rules, materialise
 
-    store_dir = report.store
+    store_dir, build_dir = report.store, target.path
     with _Stage(report, "parse"):
-        by_key, records = _parse(paths, report, jobs=jobs, log=log, progress=progress)
+        by_key, records = _parse(paths, report, jobs=jobs, log=log, progress=progress,
+                                 limits=limits, started=target.record_helpers)
         _save_records(build_dir, records)
     if not by_key:
         raise KgbuildError(f"none of the {len(paths)} files could be parsed; "
@@ -337,7 +321,9 @@ def _stages(paths: list[Path], report: BuildReport, build_dir: Path, *, base: st
 
 
 def _parse(paths: list[Path], report: BuildReport, *, jobs: int, log: Callable[[str], None],
-           progress: bool) -> tuple[dict[str, list[tuple[str, FicheRecord]]], dict[str, FicheRecord]]:
+           progress: bool, limits: Limits | None = None,
+           started: Callable[[list[int]], None] | None = None
+           ) -> tuple[dict[str, list[tuple[str, FicheRecord]]], dict[str, FicheRecord]]:
     """Parse every file, reusing the previous build's record of an unchanged one. Returns the
     records by fiche key, each with its path, and every record by its record key (to be kept
     for the next build). Failures are reported."""
@@ -345,28 +331,30 @@ def _parse(paths: list[Path], report: BuildReport, *, jobs: int, log: Callable[[
 
     previous = _load_records(Path(report.store))
     fingerprint = parser_fingerprint()
-    results: dict[Path, tuple] = {}
+    results: dict[Path, Result] = {}
+    hashes: dict[Path, tuple[str, int]] = {}
     todo: list[Path] = []
     for path in paths:
         try:
-            sha, size = _sha256(path)
-        except OSError:
-            todo.append(path)  # the parser reports it
+            hashes[path] = sha, _ = _sha256(path)
+        except OSError as err:
+            results[path] = Result(path, failure=f"{path}: cannot read: {err.strerror}")
             continue
         cached = previous.get(_record_key(path, sha, fingerprint))
         if cached is None:
             todo.append(path)
         else:
-            results[path] = (path, sha, size, record_from_json(cached), None)
-    report.records_reused = len(results)
+            results[path] = Result(path, record_from_json(cached))
+    report.records_reused = len(results) - (len(paths) - len(hashes))
     by_key: dict[str, list[tuple[str, FicheRecord]]] = {}
     records: dict[str, FicheRecord] = {}
     with _progress(len(todo), "parsing", progress) as bar:
-        for result in parse_all(todo, jobs=jobs, progress=bar):
+        for result in parse_all(todo, jobs=jobs, limits=limits, progress=bar, started=started):
             _check_interrupted()
-            results[result[0]] = result
+            results[result.path] = result
     for path in paths:
-        path, sha, size, record, failure = results[path]
+        sha, size = hashes.get(path, ("", 0))
+        record, failure = results[path].record, results[path].failure
         entry = {"sha256": sha, "bytes": size, "status": "parsed",
                  "resolved": str(Path(path).resolve())}
         report.sources[str(path)] = entry

@@ -6,6 +6,7 @@ on (``KgbuildError``) print as one line and exit non-zero; there are no tracebac
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -99,17 +100,21 @@ def parse(files: tuple[Path, ...], fmt: str, **limits) -> None:
               help="Base IRI of everything minted (see docs/CONTRACTS.md).")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=None,
               help="Parser processes (default: number of cores).")
-def build(sources: tuple[Path, ...], store_dir: Path, base: str, jobs: int | None) -> None:
+@_read_limit_options
+def build(sources: tuple[Path, ...], store_dir: Path, base: str, jobs: int | None,
+          **limits) -> None:
     """Parse, map, reason and load fiche SOURCES (files or directories; default data/fiches).
 
     The new store is built beside the live one and swapped in when complete, so a failed or
-    interrupted build leaves the previous store as it was. Files that cannot be parsed are
-    reported and skipped. Exit status: 0 all parsed, 1 some files failed, 2 nothing built.
+    interrupted build leaves the previous store as it was. Files that cannot be parsed, are
+    corrupt or over a limit are reported (one line each, and in report.json) and skipped.
+    Exit status: 0 all parsed, 1 some files failed, 2 nothing built.
     """
     from .build import DEFAULT_SOURCES, build as run_build
 
     report = run_build(sources or DEFAULT_SOURCES, store_dir, base=base, jobs=jobs,
-                       log=lambda line: click.echo(line, err=True))
+                       log=lambda line: click.echo(line, err=True),
+                       limits=_read_limits(**limits))
     c, t = report.counts, report.timings_s
     warnings = sum(len(f["warnings"]) for f in report.fiches)
     click.echo(f"kgbuild build: {c['fiches']} fiches from {c['parsed']} of {c['files']} files "
@@ -284,7 +289,9 @@ def fetch(**options) -> None:
 @click.option("--base", default="https://w3id.org/bnc-fiches/", show_default=True,
               help="Base IRI of everything minted (see docs/CONTRACTS.md).")
 @click.option("--force", is_flag=True, help="Rebuild even when the harvest did not change.")
-def update(store_dir: Path, base: str, force: bool, **options) -> None:
+@functools.partial(_read_limit_options, file_mb=False)
+def update(store_dir: Path, base: str, force: bool, max_seconds: float, max_memory_mb: int,
+           max_uncompressed_mb: float, **options) -> None:
     """Fetch, then rebuild the store from the harvest if anything changed (for a daily timer).
 
     The build is incremental: only new and changed files are parsed again (the records of the
@@ -303,7 +310,9 @@ def update(store_dir: Path, base: str, force: bool, **options) -> None:
     if not force and Path(store_dir).exists() and load_last_build(out) == fingerprint:
         click.echo(f"kgbuild update: the harvest did not change; {store_dir} kept", err=True)
         sys.exit(status)
-    report = run_build([out], store_dir, base=base, log=lambda line: click.echo(line, err=True))
+    limits = _read_limits(max_seconds, max_memory_mb, max_uncompressed_mb, options["max_file_mb"])
+    report = run_build([out], store_dir, base=base, log=lambda line: click.echo(line, err=True),
+                       limits=limits)
     save_last_build(out, fingerprint)
     c = report.counts
     click.echo(f"kgbuild update: {c['fiches']} fiches from {c['parsed']} of {c['files']} files "

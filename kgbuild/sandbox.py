@@ -35,7 +35,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .errors import KgbuildError
 from .readers import Limits, OutOfMemory
@@ -135,15 +135,20 @@ class ParserPool:
         worker.kill()
         self.workers[self.workers.index(worker)] = _Worker(self.limits)
 
-    def run(self, paths: Iterable[str | Path]) -> Iterator[Result]:
+    def run(self, paths: Iterable[str | Path],
+            check: Callable[[], None] | None = None) -> Iterator[Result]:
+        """Parse ``paths``; ``check()`` is called at least twice a second (it may raise to
+        stop, as on an interruption)."""
         queue = deque(Path(p) for p in paths)
         while queue or any(w.path is not None for w in self.workers):
+            if check:
+                check()
             for worker in self.workers:
                 if worker.ready and worker.path is None and queue:
                     worker.send(queue.popleft())
             busy = [w for w in self.workers if w.path is not None]
             waits = [w.deadline - time.monotonic() for w in busy]
-            timeout = max(0.0, min(waits)) if waits else None
+            timeout = max(0.0, min(waits + [0.5]))
             readable, _, _ = select.select([w.fd for w in self.workers], [], [], timeout)
             for worker in list(self.workers):
                 if worker.fd in readable:
