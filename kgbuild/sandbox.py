@@ -55,7 +55,7 @@ class Result:
 
 
 class _Worker:
-    """One parser process and the file it is working on."""
+    """One parser process and the files sent to it, in order (the first is being read)."""
 
     def __init__(self, limits: Limits):
         self.limits = limits
@@ -66,14 +66,22 @@ class _Worker:
             close_fds=True, cwd=os.getcwd())
         self.fd = self.proc.stdout.fileno()
         self.buffer = b""
-        self.ready = False  # imports done, waiting for a path
-        self.path: Path | None = None
-        self.deadline = 0.0
+        self.ready = False  # imports done, reading paths
+        self.inflight: deque[Path] = deque()
+        self.deadline = 0.0  # for the file being read, inflight[0]
 
     def send(self, path: Path) -> None:
-        self.path, self.deadline = path, time.monotonic() + self.limits.seconds
+        if not self.inflight:
+            self.deadline = time.monotonic() + self.limits.seconds
+        self.inflight.append(path)
         self.proc.stdin.write(json.dumps({"path": str(path)}).encode() + b"\n")
         self.proc.stdin.flush()
+
+    def done(self) -> Path:
+        """The file a result just came for; the next one's clock starts."""
+        path = self.inflight.popleft()
+        self.deadline = time.monotonic() + self.limits.seconds
+        return path
 
     def read(self) -> list[dict] | None:
         """The complete messages available now; ``None`` when the process has ended."""
@@ -85,7 +93,7 @@ class _Worker:
         return [json.loads(line) for line in lines if line]
 
     def death(self) -> str:
-        """Why the process ended while reading ``path``, in the words of the limits."""
+        """Why the process ended while reading ``inflight[0]``, in the words of the limits."""
         status = self.proc.wait()
         if status == -signal.SIGXCPU:
             return f"took longer than {self.limits.seconds:g} s to read"
@@ -111,13 +119,17 @@ class ParserPool:
 
     ``run(paths)`` yields one ``Result`` per path as files finish (not in order); a process
     that ran over a limit or died is replaced, and its file gets the reason as ``failure``.
-    ``pids()`` are the processes' ids (a build records them beside its lock).
+    Each process has up to ``PIPELINE`` paths queued, so it never waits for the parent
+    between files. ``pids()`` are the processes' ids (a build records them beside its lock).
     """
+
+    PIPELINE = 4
 
     def __init__(self, workers: int = 1, limits: Limits | None = None):
         self.size = max(1, workers)
         self.limits = limits or Limits()
         self.workers: list[_Worker] = []
+        self.queue: deque[Path] = deque()
 
     def __enter__(self) -> "ParserPool":
         self.workers = [_Worker(self.limits) for _ in range(self.size)]
@@ -132,29 +144,30 @@ class ParserPool:
         return [w.proc.pid for w in self.workers]
 
     def _replace(self, worker: _Worker) -> None:
+        """A fresh process in place of ``worker``; the files queued to it go back in line."""
         worker.kill()
+        self.queue.extendleft(reversed(worker.inflight))
         self.workers[self.workers.index(worker)] = _Worker(self.limits)
 
     def run(self, paths: Iterable[str | Path],
             check: Callable[[], None] | None = None) -> Iterator[Result]:
         """Parse ``paths``; ``check()`` is called at least twice a second (it may raise to
         stop, as on an interruption)."""
-        queue = deque(Path(p) for p in paths)
-        while queue or any(w.path is not None for w in self.workers):
+        self.queue = deque(Path(p) for p in paths)
+        while self.queue or any(w.inflight for w in self.workers):
             if check:
                 check()
             for worker in self.workers:
-                if worker.ready and worker.path is None and queue:
-                    worker.send(queue.popleft())
-            busy = [w for w in self.workers if w.path is not None]
-            waits = [w.deadline - time.monotonic() for w in busy]
+                while worker.ready and len(worker.inflight) < self.PIPELINE and self.queue:
+                    worker.send(self.queue.popleft())
+            waits = [w.deadline - time.monotonic() for w in self.workers if w.inflight]
             timeout = max(0.0, min(waits + [0.5]))
             readable, _, _ = select.select([w.fd for w in self.workers], [], [], timeout)
             for worker in list(self.workers):
                 if worker.fd in readable:
                     yield from self._receive(worker)
-                elif worker.path is not None and time.monotonic() > worker.deadline:
-                    path = worker.path
+                elif worker.inflight and time.monotonic() > worker.deadline:
+                    path = worker.inflight.popleft()
                     self._replace(worker)
                     yield Result(path, failure=f"{path}: took longer than "
                                                f"{self.limits.seconds:g} s to read")
@@ -162,23 +175,25 @@ class ParserPool:
     def _receive(self, worker: _Worker) -> Iterator[Result]:
         messages = worker.read()
         if messages is None:  # the process died
-            path, reason = worker.path, worker.death()
-            self._replace(worker)
-            if path is None:
+            if not worker.inflight:
+                reason = worker.death()
                 raise KgbuildError(f"a parser process could not start ({reason})")
+            path, reason = worker.inflight.popleft(), worker.death()
+            self._replace(worker)
             yield Result(path, failure=f"{path}: {reason}")
             return
         for message in messages:
             if message.get("ready"):
                 worker.ready = True
                 continue
-            path, worker.path = worker.path, None
+            path = worker.done()
             if "record" in message:
                 yield Result(path, record=record_from_json(message["record"]))
             else:
                 yield Result(path, failure=message["failure"])
             if message.get("restart"):  # it ran out of memory: a fresh process
                 self._replace(worker)
+                return
 
 
 # --- the child side -------------------------------------------------------------------------
