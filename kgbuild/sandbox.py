@@ -123,7 +123,7 @@ class ParserPool:
     between files. ``pids()`` are the processes' ids (a build records them beside its lock).
     """
 
-    PIPELINE = 4
+    PIPELINE = 16
 
     def __init__(self, workers: int = 1, limits: Limits | None = None):
         self.size = max(1, workers)
