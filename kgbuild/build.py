@@ -323,14 +323,16 @@ def _stages(paths: list[Path], report: BuildReport, target: BuildDir, *, base: s
 def _parse(paths: list[Path], report: BuildReport, *, jobs: int, log: Callable[[str], None],
            progress: bool, limits: Limits | None = None,
            started: Callable[[list[int]], None] | None = None
-           ) -> tuple[dict[str, list[tuple[str, FicheRecord]]], dict[str, FicheRecord]]:
-    """Parse every file, reusing the previous build's record of an unchanged one. Returns the
-    records by fiche key, each with its path, and every record by its record key (to be kept
-    for the next build). Failures are reported."""
+           ) -> tuple[dict[str, list[tuple[str, FicheRecord]]], dict[str, FicheRecord | str]]:
+    """Parse every file, reusing the previous build's record of an unchanged one (and its
+    failure, if it failed under the same limits). Returns the records by fiche key, each with
+    its path, and every record or failure by its key (to be kept for the next build).
+    Failures are reported."""
     from .mapping import fiche_key
 
     previous = _load_records(Path(report.store))
     fingerprint = parser_fingerprint()
+    limited = f"{fingerprint}\0{limits or Limits()!r}"  # a failure depends on the limits too
     results: dict[Path, Result] = {}
     hashes: dict[Path, tuple[str, int]] = {}
     todo: list[Path] = []
@@ -341,13 +343,16 @@ def _parse(paths: list[Path], report: BuildReport, *, jobs: int, log: Callable[[
             results[path] = Result(path, failure=f"{path}: cannot read: {err.strerror}")
             continue
         cached = previous.get(_record_key(path, sha, fingerprint))
-        if cached is None:
-            todo.append(path)
-        else:
+        failed = previous.get(_record_key(path, sha, limited))
+        if isinstance(cached, dict):
             results[path] = Result(path, record_from_json(cached))
+        elif isinstance(failed, str):
+            results[path] = Result(path, failure=failed)
+        else:
+            todo.append(path)
     report.records_reused = len(results) - (len(paths) - len(hashes))
     by_key: dict[str, list[tuple[str, FicheRecord]]] = {}
-    records: dict[str, FicheRecord] = {}
+    records: dict[str, FicheRecord | str] = {}
     with _progress(len(todo), "parsing", progress) as bar:
         for result in parse_all(todo, jobs=jobs, limits=limits, progress=bar, started=started):
             _check_interrupted()
@@ -355,6 +360,7 @@ def _parse(paths: list[Path], report: BuildReport, *, jobs: int, log: Callable[[
     for path in paths:
         sha, size = hashes.get(path, ("", 0))
         record, failure = results[path].record, results[path].failure
+        lasting = not results[path].timed_out  # a failure the next build would see again
         entry = {"sha256": sha, "bytes": size, "status": "parsed",
                  "resolved": str(Path(path).resolve())}
         report.sources[str(path)] = entry
@@ -365,6 +371,8 @@ def _parse(paths: list[Path], report: BuildReport, *, jobs: int, log: Callable[[
                 failure = f"{path}: {getattr(err, 'reason', err)}"
         if failure:
             _fail(report, [str(path)], failure, log)
+            if path in hashes and lasting:
+                records[_record_key(path, sha, limited)] = failure
             continue
         entry["fiche"] = key
         records[_record_key(path, sha, fingerprint)] = record
@@ -398,20 +406,24 @@ def _record_key(path: Path, sha: str, fingerprint: str) -> str:
     return hashlib.sha256(f"{Path(path).resolve()}\0{sha}\0{metadata}\0{fingerprint}".encode()).hexdigest()
 
 
-def _load_records(store_dir: Path) -> dict[str, dict]:
-    """The records of the current build (record key -> record JSON); empty when there are none."""
+def _load_records(store_dir: Path) -> dict[str, dict | str]:
+    """The records of the current build (key -> record JSON, or the failure's one line);
+    empty when there are none."""
     build = current(store_dir)
     try:
         with gzip.open(build / RECORDS, "rt", encoding="utf-8") as lines:
-            return {item["key"]: item["record"] for item in map(json.loads, lines)}
+            return {item["key"]: item["record"] if "record" in item else item["failure"]
+                    for item in map(json.loads, lines)}
     except (OSError, TypeError, ValueError, KeyError, EOFError):
         return {}  # no previous build, or an unreadable cache: parse everything
 
 
-def _save_records(build_dir: Path, records: dict[str, FicheRecord]) -> None:
+def _save_records(build_dir: Path, records: dict[str, FicheRecord | str]) -> None:
     with gzip.open(build_dir / RECORDS, "wt", encoding="utf-8", compresslevel=3) as out:
         for key, record in records.items():
-            out.write(json.dumps({"key": key, "record": record.to_json()}, ensure_ascii=False) + "\n")
+            item = {"key": key, "failure": record} if isinstance(record, str) else \
+                {"key": key, "record": record.to_json()}
+            out.write(json.dumps(item, ensure_ascii=False) + "\n")
 
 
 def _map(by_key: dict[str, list[tuple[str, FicheRecord]]], report: BuildReport, *, base: str,

@@ -47,11 +47,14 @@ WARM_UP = ("kgbuild.fetch", "kgbuild.parse", "docx", "pdfminer.pdfinterp", "pdfm
 
 @dataclass
 class Result:
-    """What parsing one file gave: a record, or the one-line reason it failed."""
+    """What parsing one file gave: a record, or the one-line reason it failed. ``timed_out``:
+    the failure came from the clock or the process's death, which a busy machine can cause;
+    the other failures come from the file itself."""
 
     path: Path
     record: FicheRecord | None = None
     failure: str | None = None
+    timed_out: bool = False
 
 
 class _Worker:
@@ -170,7 +173,8 @@ class ParserPool:
                     path = worker.inflight.popleft()
                     self._replace(worker)
                     yield Result(path, failure=f"{path}: took longer than "
-                                               f"{self.limits.seconds:g} s to read")
+                                               f"{self.limits.seconds:g} s to read",
+                                 timed_out=True)
 
     def _receive(self, worker: _Worker) -> Iterator[Result]:
         messages = worker.read()
@@ -180,7 +184,7 @@ class ParserPool:
                 raise KgbuildError(f"a parser process could not start ({reason})")
             path, reason = worker.inflight.popleft(), worker.death()
             self._replace(worker)
-            yield Result(path, failure=f"{path}: {reason}")
+            yield Result(path, failure=f"{path}: {reason}", timed_out=True)
             return
         for message in messages:
             if message.get("ready"):

@@ -270,3 +270,29 @@ def test_a_build_with_hostile_files_builds_the_others_and_names_the_bad_ones(tmp
         assert reason in reasons[name], (name, reasons[name])
         assert any(name in line and reason in line for line in err.splitlines()), name
     assert report["counts"]["fiches"] == 14  # every real fiche is built all the same
+
+
+def test_a_rebuild_does_not_read_a_bad_file_again_unless_the_limits_change(tmp_path):
+    src, store = tmp_path / "src", tmp_path / "store"
+    src.mkdir()
+    shutil.copy(FICHES / "2025D17740.txt", src)
+    hostile.zip_bomb_docx(src / "bomb.docx", "word/document.xml", 300)
+    (src / "loop.pdf").write_bytes(hostile.pdf_self_root().replace(b"1 0 obj\n", b"1 0 obj\n%x\n"))
+
+    def build(*options: str) -> dict:
+        status, _, err, _, _ = run("build", str(src), "--store", str(store), "-j", "1",
+                                   "--max-seconds", "2", *options)
+        assert status == 1, err
+        report = json.loads((store / "report.json").read_text())
+        return report
+
+    first = build()
+    assert first["records_reused"] == 0
+    second = build()
+    # the record and the bomb's refusal are reused; the loop ran into the clock: read again
+    assert second["records_reused"] == 2
+    assert {f["reason"] for f in second["failures"]} == {f["reason"] for f in first["failures"]}
+    third = build("--max-uncompressed-mb", "1000", "--max-memory-mb", "300")
+    assert third["records_reused"] == 1
+    assert any(f["reason"].endswith("larger than 300 MB in memory when read")
+               for f in third["failures"])
