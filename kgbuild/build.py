@@ -37,8 +37,6 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -48,7 +46,9 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
 from . import __version__
 from .errors import InputError, KgbuildError
+from .readers import Limits
 from .record import FicheRecord, record_from_json
+from .sandbox import ParserPool, Result
 from .store import REPORT, BuildDir, StoreError, current, save
 
 DEFAULT_BASE = "https://w3id.org/bnc-fiches/"
@@ -206,50 +206,30 @@ def _peak_rss_mib() -> int:
 
 
 def _sha256(path: Path) -> tuple[str, int]:
-    data = path.read_bytes()
-    return hashlib.sha256(data).hexdigest(), len(data)
+    """The file's SHA-256 and size, read in pieces (a huge file is refused by the reader,
+    not held in memory here)."""
+    with open(path, "rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256")
+        return digest.hexdigest(), handle.tell()
 
 
-def _parse_one(path: Path) -> tuple[Path, str, int, FicheRecord | None, str | None]:
-    """Parse one file in a worker: (path, sha256, size, record or None, failure or None)."""
-    from .fetch import parse_source  # parse_file, plus open-data metadata for harvested files
-
-    try:
-        sha, size = _sha256(path)
-    except OSError as err:
-        return path, "", 0, None, f"{path}: cannot read: {err.strerror}"
-    try:
-        return path, sha, size, parse_source(path), None
-    except KgbuildError as err:
-        return path, sha, size, None, str(err)
-    except Exception as err:  # a parser bug must not stop the build: report it, skip the file
-        return path, sha, size, None, f"{path}: parser failed: {type(err).__name__}: {err}"
-
-
-def _worker_init() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; no tracebacks from workers
-
-
-def parse_all(paths: list[Path], *, jobs: int = 1,
-              progress: Callable[[int], None] | None = None) -> Iterator[tuple]:
-    """``_parse_one`` over ``paths`` in order, on ``jobs`` processes; ``progress(1)`` per file."""
-    if jobs <= 1 or len(paths) < 20:
-        for path in paths:
-            yield _parse_one(path)
+def parse_all(paths: list[Path], *, jobs: int = 1, limits: Limits | None = None,
+              progress: Callable[[int], None] | None = None,
+              started: Callable[[list[int]], None] | None = None) -> Iterator[Result]:
+    """Parse ``paths`` in ``jobs`` limited parser processes (``kgbuild.sandbox``): one
+    ``Result`` per path, as files finish; ``progress(1)`` per file; ``started(pids)`` once
+    the processes run (and again when one is replaced)."""
+    if not paths:
+        return
+    with ParserPool(min(jobs, len(paths)), limits) as pool:
+        if started:
+            started(pool.pids())
+        for result in pool.run(paths, check=_check_interrupted):
+            yield result
             if progress:
                 progress(1)
-        return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
-        try:
-            for result in pool.map(_parse_one, paths, chunksize=max(1, min(64, len(paths) // (jobs * 8)))):
-                yield result
-                if progress:
-                    progress(1)
-        except BrokenProcessPool as err:
-            raise KgbuildError(f"a parser process died ({err}); try --jobs 1") from None
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+            if started:
+                started(pool.pids())
 
 
 _signalled: list[int] = []  # signals received during the running build
@@ -284,10 +264,13 @@ def _signals_interrupt() -> Iterator[None]:
 
 def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path = DEFAULT_STORE,
           *, base: str = DEFAULT_BASE, jobs: int | None = None,
-          log: Callable[[str], None] | None = None, progress: bool | None = None) -> BuildReport:
+          log: Callable[[str], None] | None = None, progress: bool | None = None,
+          limits: Limits | None = None) -> BuildReport:
     """Build the graph of the fiches in ``sources`` into a new store and swap it in at ``store_dir``.
 
-    ``jobs``: parser processes (default: the number of cores). ``log`` receives one line per
+    ``jobs``: parser processes (default: the number of cores), each reading files under
+    ``limits`` (``kgbuild.readers.Limits``; a file over one is a failure, the build goes on).
+    ``log`` receives one line per
     failed file (warnings go to the report only). ``progress``: show a progress bar on stderr
     (default: when stderr is a terminal or there are more than 50 files). Raises
     ``KgbuildError`` (exit 2) when nothing can be built; the previous store is then untouched.
@@ -309,8 +292,8 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
     with _signals_interrupt(), BuildDir(Path(store_dir)) as target:
         report.build_dir = str(target.path)
         with _Stage(report, "total"):
-            _stages(paths, report, target.path, base=base, jobs=jobs or os.cpu_count() or 1,
-                    log=log, progress=progress, papers=cited_metadata(sources))
+            _stages(paths, report, target, base=base, jobs=jobs or os.cpu_count() or 1,
+                    log=log, progress=progress, limits=limits, papers=cited_metadata(sources))
         report.finished = _now()
         try:  # report.json last: a build directory without it is unfinished
             (target.path / REPORT).write_text(json.dumps(report.to_json(), ensure_ascii=False,
@@ -338,15 +321,17 @@ def cited_metadata(sources: Iterable[str | Path]) -> list[dict]:
     return list(out.values())
 
 
-def _stages(paths: list[Path], report: BuildReport, build_dir: Path, *, base: str, jobs: int,
-            log: Callable[[str], None], progress: bool, papers: list[dict] = ()) -> None:
-    """Parse, map, reason and save into ``build_dir``, filling in ``report``."""
+def _stages(paths: list[Path], report: BuildReport, target: BuildDir, *, base: str, jobs: int,
+            log: Callable[[str], None], progress: bool, limits: Limits | None,
+            papers: list[dict] = ()) -> None:
+    """Parse, map, reason and save into the build directory, filling in ``report``."""
     from .mapping import map_kamerstuk_metadata, ontology_quads
     from .reason import compile_rules, materialise
 
-    store_dir = report.store
+    store_dir, build_dir = report.store, target.path
     with _Stage(report, "parse"):
-        by_key, records = _parse(paths, report, jobs=jobs, log=log, progress=progress)
+        by_key, records = _parse(paths, report, jobs=jobs, log=log, progress=progress,
+                                 limits=limits, started=target.record_helpers)
         _save_records(build_dir, records)
         by_key = same_fiche(by_key, {p: i for found in by_key.values() for p, _ in found
                                      if (i := publication_identifier(p))})
@@ -387,36 +372,46 @@ def _stages(paths: list[Path], report: BuildReport, build_dir: Path, *, base: st
 
 
 def _parse(paths: list[Path], report: BuildReport, *, jobs: int, log: Callable[[str], None],
-           progress: bool) -> tuple[dict[str, list[tuple[str, FicheRecord]]], dict[str, FicheRecord]]:
-    """Parse every file, reusing the previous build's record of an unchanged one. Returns the
-    records by fiche key, each with its path, and every record by its record key (to be kept
-    for the next build). Failures are reported."""
+           progress: bool, limits: Limits | None = None,
+           started: Callable[[list[int]], None] | None = None
+           ) -> tuple[dict[str, list[tuple[str, FicheRecord]]], dict[str, FicheRecord | str]]:
+    """Parse every file, reusing the previous build's record of an unchanged one (and its
+    failure, if it failed under the same limits). Returns the records by fiche key, each with
+    its path, and every record or failure by its key (to be kept for the next build).
+    Failures are reported."""
     from .mapping import fiche_key
 
     previous = _load_records(Path(report.store))
     fingerprint = parser_fingerprint()
-    results: dict[Path, tuple] = {}
+    limited = f"{fingerprint}\0{limits or Limits()!r}"  # a failure depends on the limits too
+    results: dict[Path, Result] = {}
+    hashes: dict[Path, tuple[str, int]] = {}
     todo: list[Path] = []
     for path in paths:
         try:
-            sha, size = _sha256(path)
-        except OSError:
-            todo.append(path)  # the parser reports it
+            hashes[path] = sha, _ = _sha256(path)
+        except OSError as err:
+            results[path] = Result(path, failure=f"{path}: cannot read: {err.strerror}")
             continue
         cached = previous.get(_record_key(path, sha, fingerprint))
-        if cached is None:
-            todo.append(path)
+        failed = previous.get(_record_key(path, sha, limited))
+        if isinstance(cached, dict):
+            results[path] = Result(path, record_from_json(cached))
+        elif isinstance(failed, str):
+            results[path] = Result(path, failure=failed)
         else:
-            results[path] = (path, sha, size, record_from_json(cached), None)
-    report.records_reused = len(results)
+            todo.append(path)
+    report.records_reused = len(results) - (len(paths) - len(hashes))
     by_key: dict[str, list[tuple[str, FicheRecord]]] = {}
-    records: dict[str, FicheRecord] = {}
+    records: dict[str, FicheRecord | str] = {}
     with _progress(len(todo), "parsing", progress) as bar:
-        for result in parse_all(todo, jobs=jobs, progress=bar):
+        for result in parse_all(todo, jobs=jobs, limits=limits, progress=bar, started=started):
             _check_interrupted()
-            results[result[0]] = result
+            results[result.path] = result
     for path in paths:
-        path, sha, size, record, failure = results[path]
+        sha, size = hashes.get(path, ("", 0))
+        record, failure = results[path].record, results[path].failure
+        lasting = not results[path].timed_out  # a failure the next build would see again
         entry = {"sha256": sha, "bytes": size, "status": "parsed",
                  "resolved": str(Path(path).resolve())}
         report.sources[str(path)] = entry
@@ -427,6 +422,8 @@ def _parse(paths: list[Path], report: BuildReport, *, jobs: int, log: Callable[[
                 failure = f"{path}: {getattr(err, 'reason', err)}"
         if failure:
             _fail(report, [str(path)], failure, log)
+            if path in hashes and lasting:
+                records[_record_key(path, sha, limited)] = failure
             continue
         entry["fiche"] = key
         records[_record_key(path, sha, fingerprint)] = record
@@ -546,20 +543,24 @@ def _record_key(path: Path, sha: str, fingerprint: str) -> str:
     return hashlib.sha256(f"{Path(path).resolve()}\0{sha}\0{metadata}\0{fingerprint}".encode()).hexdigest()
 
 
-def _load_records(store_dir: Path) -> dict[str, dict]:
-    """The records of the current build (record key -> record JSON); empty when there are none."""
+def _load_records(store_dir: Path) -> dict[str, dict | str]:
+    """The records of the current build (key -> record JSON, or the failure's one line);
+    empty when there are none."""
     build = current(store_dir)
     try:
         with gzip.open(build / RECORDS, "rt", encoding="utf-8") as lines:
-            return {item["key"]: item["record"] for item in map(json.loads, lines)}
+            return {item["key"]: item["record"] if "record" in item else item["failure"]
+                    for item in map(json.loads, lines)}
     except (OSError, TypeError, ValueError, KeyError, EOFError):
         return {}  # no previous build, or an unreadable cache: parse everything
 
 
-def _save_records(build_dir: Path, records: dict[str, FicheRecord]) -> None:
+def _save_records(build_dir: Path, records: dict[str, FicheRecord | str]) -> None:
     with gzip.open(build_dir / RECORDS, "wt", encoding="utf-8", compresslevel=3) as out:
         for key, record in records.items():
-            out.write(json.dumps({"key": key, "record": record.to_json()}, ensure_ascii=False) + "\n")
+            item = {"key": key, "failure": record} if isinstance(record, str) else \
+                {"key": key, "record": record.to_json()}
+            out.write(json.dumps(item, ensure_ascii=False) + "\n")
 
 
 def _map(by_key: dict[str, list[tuple[str, FicheRecord]]], report: BuildReport, *, base: str,

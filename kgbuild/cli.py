@@ -6,6 +6,7 @@ on (``KgbuildError``) print as one line and exit non-zero; there are no tracebac
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -22,29 +23,61 @@ def cli() -> None:
     """Build and serve the knowledge graph of Dutch BNC-fiches."""
 
 
+def _read_limit_options(func, *, file_mb: bool = True):
+    """The limits every file is read under (``kgbuild.readers.Limits``): parse, build, update."""
+    opts = [
+        click.option("--max-seconds", type=click.FloatRange(0.1), default=60.0,
+                     show_default=True, help="Wall time to read and parse one file."),
+        click.option("--max-memory-mb", type=click.IntRange(256), default=1024,
+                     show_default=True, help="Memory (address space) of a parser process."),
+        click.option("--max-uncompressed-mb", type=click.FloatRange(0.001), default=256.0,
+                     show_default=True, help="What a .docx may inflate to (all its parts)."),
+    ]
+    if file_mb:
+        opts.append(click.option("--max-file-mb", type=click.FloatRange(0.001), default=64.0,
+                                 show_default=True, help="Largest file to read."))
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
+def _read_limits(max_seconds: float, max_memory_mb: int, max_uncompressed_mb: float,
+                 max_file_mb: float):
+    from .readers import Limits
+
+    return Limits(seconds=max_seconds, memory_mb=max_memory_mb, file_mb=max_file_mb,
+                  uncompressed_mb=max_uncompressed_mb)
+
+
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json",
               show_default=True, help="json: the record's keys; text: a readable summary.")
-def parse(files: tuple[Path, ...], fmt: str) -> None:
+@_read_limit_options
+def parse(files: tuple[Path, ...], fmt: str, **limits) -> None:
     """Parse fiche FILES (.docx, .pdf or text renderings) into records.
 
     One file prints one JSON object; several print a JSON array. Warnings go to stderr.
-    A file that cannot be parsed is reported on one line and skipped; exit status 2 then.
+    Each file is read in a parser process under the limits below. A file that cannot be
+    parsed, is corrupt or over a limit is reported on one line and skipped; exit status 2 then.
     """
-    from .parse import parse_file, format_text
+    from .parse import format_text
+    from .sandbox import ParserPool
 
+    results = {}
+    with ParserPool(1, _read_limits(**limits)) as pool:
+        for result in pool.run(files):
+            results[result.path] = result
     records, failed = [], False
     for path in files:
-        try:
-            record = parse_file(path)
-        except KgbuildError as err:
-            click.echo(f"kgbuild parse: {err}", err=True)
+        result = results[Path(path)]
+        if result.failure:
+            click.echo(f"kgbuild parse: {result.failure}", err=True)
             failed = True
             continue
-        for warning in record.warnings:
+        for warning in result.record.warnings:
             click.echo(f"{path}: warning: {warning}", err=True)
-        records.append(record)
+        records.append(result.record)
     if fmt == "json":
         payload = [r.to_json() for r in records]
         if records:
@@ -67,17 +100,21 @@ def parse(files: tuple[Path, ...], fmt: str) -> None:
               help="Base IRI of everything minted (see docs/CONTRACTS.md).")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=None,
               help="Parser processes (default: number of cores).")
-def build(sources: tuple[Path, ...], store_dir: Path, base: str, jobs: int | None) -> None:
+@_read_limit_options
+def build(sources: tuple[Path, ...], store_dir: Path, base: str, jobs: int | None,
+          **limits) -> None:
     """Parse, map, reason and load fiche SOURCES (files or directories; default data/fiches).
 
     The new store is built beside the live one and swapped in when complete, so a failed or
-    interrupted build leaves the previous store as it was. Files that cannot be parsed are
-    reported and skipped. Exit status: 0 all parsed, 1 some files failed, 2 nothing built.
+    interrupted build leaves the previous store as it was. Files that cannot be parsed, are
+    corrupt or over a limit are reported (one line each, and in report.json) and skipped.
+    Exit status: 0 all parsed, 1 some files failed, 2 nothing built.
     """
     from .build import DEFAULT_SOURCES, build as run_build
 
     report = run_build(sources or DEFAULT_SOURCES, store_dir, base=base, jobs=jobs,
-                       log=lambda line: click.echo(line, err=True))
+                       log=lambda line: click.echo(line, err=True),
+                       limits=_read_limits(**limits))
     c, t = report.counts, report.timings_s
     warnings = sum(len(f["warnings"]) for f in report.fiches)
     click.echo(f"kgbuild build: {c['fiches']} fiches from {c['parsed']} of {c['files']} files "
@@ -308,7 +345,9 @@ def fetch(**options) -> None:
 @click.option("--base", default="https://w3id.org/bnc-fiches/", show_default=True,
               help="Base IRI of everything minted (see docs/CONTRACTS.md).")
 @click.option("--force", is_flag=True, help="Rebuild even when the harvest did not change.")
-def update(store_dir: Path, base: str, force: bool, **options) -> None:
+@functools.partial(_read_limit_options, file_mb=False)
+def update(store_dir: Path, base: str, force: bool, max_seconds: float, max_memory_mb: int,
+           max_uncompressed_mb: float, **options) -> None:
     """Fetch, then rebuild the store from the harvest if anything changed (for a daily timer).
 
     The build is incremental: only new and changed files are parsed again (the records of the
@@ -325,13 +364,15 @@ def update(store_dir: Path, base: str, force: bool, **options) -> None:
     status = 0 if _harvest(store_dir=store_dir, **options) else 1
     if not is_harvest(out) and not is_harvest(fiche_dir(out)):
         raise click.ClickException(f"{out}: no harvest to build from")
+    limits = _read_limits(max_seconds, max_memory_mb, max_uncompressed_mb, options["max_file_mb"])
     for attempt in range(2):
         fingerprint = harvest_fingerprint(out)
         if not force and Path(store_dir).exists() and load_last_build(out) == fingerprint:
             if attempt == 0:
                 click.echo(f"kgbuild update: the harvest did not change; {store_dir} kept", err=True)
             break
-        report = run_build([out], store_dir, base=base, log=lambda line: click.echo(line, err=True))
+        report = run_build([out], store_dir, base=base, log=lambda line: click.echo(line, err=True),
+                           limits=limits)
         save_last_build(out, fingerprint)
         c = report.counts
         click.echo(f"kgbuild update: {c['fiches']} fiches from {c['parsed']} of {c['files']} files "

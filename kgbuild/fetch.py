@@ -47,10 +47,11 @@ from typing import Any, Callable
 from urllib.parse import urljoin
 
 from . import __version__
-from .errors import InputError
-from .harvest import (Entry, FetchError, HarvestedFile, Limits, Page, PageError, Request,
+from .harvest import (Entry, FetchError, HarvestedFile, Page, PageError, Request,
                       Summary, harvested_files, is_harvest, now_stamp, verify)
+from .harvest import Limits as HttpLimits
 from .harvest import harvest as harvest_source
+from .readers import Limits
 from .record import FicheRecord, KamerstukRef
 
 __all__ = ["DEFAULT_BASE_URL", "USER_AGENT", "TweedeKamer", "FetchError", "HarvestedFile",
@@ -207,7 +208,8 @@ def harvest(out: str | Path = "data/raw", *, base_url: str = DEFAULT_BASE_URL,
     kgbuild.errors.InputError: ftp://example.org/: the base URL must be http(s)
     """
     return harvest_source(out, TweedeKamer(base_url), user_agent=USER_AGENT, since=since,
-                          limits=Limits(**limits), concurrency=concurrency, progress=progress)
+                          limits=HttpLimits(**limits), concurrency=concurrency,
+                          progress=progress)
 
 
 # --- using the harvest ----------------------------------------------------------------------
@@ -245,24 +247,21 @@ def harvested_sources(root: str | Path) -> list[HarvestedFile]:
     return out
 
 
-def read_harvested(item: HarvestedFile) -> FicheRecord:
+def read_harvested(item: HarvestedFile, limits: Limits | None = None) -> FicheRecord:
     """Read and parse one harvested file, then merge its source's metadata into the record:
     the open data's (``apply_metadata``) or the publisher's (``sru.apply_publication_metadata``)."""
     from .parse import parse_document
-    from .readers import read_bytes
+    from .readers import read_bytes, read_file
     from .sru import PUBLISHER, apply_publication_metadata
 
-    try:
-        data = item.path.read_bytes()
-    except OSError as err:
-        raise InputError(str(item.path), err.strerror or str(err)) from None
-    record = parse_document(read_bytes(data, item.source))
+    data = read_file(item.path, limits)
+    record = parse_document(read_bytes(data, item.source, limits))
     if PUBLISHER in item.entry:
         return apply_publication_metadata(record, item.entry)
     return apply_metadata(record, item.entry)
 
 
-def parse_source(path: str | Path) -> FicheRecord:
+def parse_source(path: str | Path, limits: Limits | None = None) -> FicheRecord:
     """Parse a build source: a harvested object gets its open-data metadata merged in
     (``apply_metadata``); any other file is parsed as it is (``parse_file``).
 
@@ -274,8 +273,8 @@ def parse_source(path: str | Path) -> FicheRecord:
     if item is None:
         from .parse import parse_file
 
-        return parse_file(path)
-    return read_harvested(item)
+        return parse_file(path, limits)
+    return read_harvested(item, limits)
 
 
 def harvested_file(path: Path) -> HarvestedFile | None:

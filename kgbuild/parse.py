@@ -26,7 +26,7 @@ from pathlib import Path
 from . import __version__, identifiers as ids
 from .document import Document
 from .errors import InputError
-from .readers import read_path
+from .readers import Limits, read_path
 from .record import FicheRecord, Footnote, KamerstukRef, Mention, TreatyArticle, Verdicts
 
 PARSER_VERSION = __version__
@@ -128,12 +128,15 @@ class Unit:
     links: list[str] = field(default_factory=list)  # hyperlink targets
 
 
-def parse_file(path: str | Path) -> FicheRecord:
+def parse_file(path: str | Path, limits: Limits | None = None) -> FicheRecord:
     """Read and parse one fiche file (.docx, .pdf or a text rendering).
 
-    Raises ``InputError`` for unreadable input or a document that is not a fiche.
+    Raises ``InputError`` for unreadable input, a file over the size ``limits``
+    (``kgbuild.readers.Limits``) or a document that is not a fiche. Time and memory are
+    bounded only when called through ``kgbuild.sandbox`` (as ``kgbuild parse`` and ``build``
+    do).
     """
-    document = read_path(path)
+    document = read_path(path, limits)
     record = parse_document(document)
     if record.tk_document_number is None:
         # Tweede Kamer open-data files are named by their document number.

@@ -593,3 +593,14 @@ def test_the_filter_finds_fiches_in_other_dossiers_in_every_casing(tmp_path):
     assert sorted(api.downloads()) == ["f1", "f2", "f3", "f4", "f5", "f6"]
     assert sorted(f.entry["Id"] for f in harvested_fiches(tmp_path)) == [
         "f1", "f2", "f3", "f4", "f5", "f6"]
+
+
+def test_a_trickling_listing_page_stops_the_listing(api, tmp_path):
+    api.fault("list", ("trickle", (4, 0.05)))  # 80 bytes a second
+    started = time.monotonic()
+    summary = harvest(tmp_path, base_url=api.base_url, **{**FAST, "timeout": 0.5,
+                                                           "min_rate": 1000})
+    assert time.monotonic() - started < 4
+    assert not summary.complete and "slower than 1000 bytes/s" in summary.errors[0]
+    assert summary.new == 0 and verify(tmp_path) == []
+    _rerun_completes(api, tmp_path)
