@@ -3,6 +3,7 @@ real fiches typeset in the Kamerstuk vocabulary (tests/xmlgen.py)."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -145,3 +146,37 @@ def test_hostile_or_broken_xml_is_refused_in_one_line(data, reason):
     message = str(err.value)
     assert reason in message and "\n" not in message and "passwd" not in message.replace("file:///etc/passwd", "")
     assert "root:" not in message
+
+
+@pytest.mark.parametrize("name, data, reason", [
+    ("laughs.xml", b'<?xml version="1.0"?><!DOCTYPE officiele-publicatie [<!ENTITY a "aaaaaaaaaa">'
+     + b"".join(b'<!ENTITY %s "%s">' % (bytes([98 + i]), b"&%s;" % bytes([97 + i]) * 10) for i in range(8))
+     + b"]><officiele-publicatie><al>&i;</al></officiele-publicatie>", "entity declarations"),
+    ("deep.xml", b"<officiele-publicatie>" + b"<al-groep>" * 100_000 + b"</officiele-publicatie>",
+     "malformed XML"),
+    ("letter.xml", b"<officiele-publicatie><kamerstuk><stuk><algemeen><vrije-tekst><tekst>"
+     b"<al>Geen fiche.</al></tekst></vrije-tekst></algemeen></stuk></kamerstuk></officiele-publicatie>",
+     "not a BNC-fiche"),
+], ids=lambda v: v if isinstance(v, str) and v.endswith(".xml") else "")
+def test_kgbuild_parse_refuses_hostile_or_non_fiche_xml_in_one_line(tmp_path, name, data, reason):
+    from helpers import kgbuild
+
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = kgbuild("parse", str(path), timeout=60)
+    assert result.returncode == 2 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"kgbuild parse: {path}: ") and reason in lines[0], lines
+
+
+def test_kgbuild_parse_reads_a_fiche_xml(tmp_path):
+    from helpers import kgbuild
+
+    xml, record = fiche_xml(ROOT / "data" / "fiches" / "kst-22112-3458.txt")
+    path = tmp_path / "publication"  # no suffix: the content decides
+    path.write_bytes(xml)
+    result = kgbuild("parse", str(path))
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["source_format"] == "xml" and out["kamerstuk"] == {"dossier": "22112", "number": "3458"}
+    assert out["title"] == record.title
