@@ -13,11 +13,13 @@ from __future__ import annotations
 import io
 import re
 import struct
+import sys
 import zipfile
 import zlib
 from pathlib import Path
 
-from docxgen import make_fiche_docx
+sys.path.insert(0, str(Path(__file__).parent))  # collected on its own (doctests), too
+from docxgen import make_fiche_docx  # noqa: E402
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 FICHE_BLOCKS = [("title", "Fiche 1: Verordening X"), ("heading0", "Algemene gegevens"),
