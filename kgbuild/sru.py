@@ -28,6 +28,10 @@ True
 >>> is_fiche({"dcterms:title": "Nieuwe Commissievoorstellen; Brief regering; Overzicht fiches",
 ...           "kind": "Brief regering", "dcterms:identifier": "kst-22112-3460"})
 False
+>>> is_fiche({"dcterms:title": "Raad Algemene Zaken; Brief regering; Herziene BNC-fiche 2: Richtlijn Y",
+...           "kind": "Brief regering", "dcterms:identifier": "kst-21501-02-9999",
+...           "overheidwetgeving:dossiernummer": ["21501-02"]})
+True
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ FICHE_QUERIES = (
 )
 SORT = " sortBy dt.date/sort.ascending"
 PUBLISHER = "dcterms:identifier"  # the key that marks a publisher's manifest entry
-_FICHE_TITLE = re.compile(r"(?:^|;\s*)(?:herziene?\s+)?fiche(?:\s+\d+)?(?P<colon>\s*:)?(?=\s|:|$)", re.I)
+_FICHE_TITLE = re.compile(r"(?:^|;\s*)(?:herziene?\s+)?(?:bnc-)?fiche(?:\s+\d+)?(?P<colon>\s*:)?(?=\s|:|$)", re.I)
 
 
 # --- reading SRU responses ------------------------------------------------------------------
@@ -207,7 +211,7 @@ def fiche_title(official_title: str) -> str | None:
     >>> fiche_title("Nieuwe Commissievoorstellen; Brief regering; Fiche: Verordening X; Y")
     'Verordening X; Y'
     """
-    m = re.search(r"(?:^|;\s*)(?:Herzien(?:e)?\s+)?[Ff]iche(?:\s+\d+)?\s*:\s*(.+)$", official_title)
+    m = re.search(r"(?:^|;\s*)(?:Herzien(?:e)?\s+)?(?:BNC-)?[Ff]iche(?:\s+\d+)?\s*:\s*(.+)$", official_title)
     return m.group(1).strip() if m else None
 
 
