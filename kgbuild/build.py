@@ -27,17 +27,17 @@ IRI (``fiche_key``). Its graph is mapped from one record, the one with most extr
 
 from __future__ import annotations
 
+import copy
 import gzip
 import hashlib
 import json
 import os
+import re
 import resource
 import signal
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -47,7 +47,9 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
 from . import __version__
 from .errors import InputError, KgbuildError
+from .readers import Limits
 from .record import FicheRecord, record_from_json
+from .sandbox import ParserPool, Result
 from .store import REPORT, BuildDir, StoreError, current, save
 
 DEFAULT_BASE = "https://w3id.org/bnc-fiches/"
@@ -56,8 +58,8 @@ PROV = "http://www.w3.org/ns/prov#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 DEFAULT_SOURCES = ("data/fiches",)
 DEFAULT_STORE = "data/store"
-SOURCE_SUFFIXES = (".docx", ".pdf", ".txt")
-FORMAT_RANK = {"docx": 0, "pdf": 1, "text": 2}
+SOURCE_SUFFIXES = (".docx", ".pdf", ".txt", ".xml")
+FORMAT_RANK = {"xml": 0, "docx": 1, "pdf": 2, "text": 3}
 FACT_FIELDS = ("title", "tk_document_number", "zaak", "kamerstuk", "date_sent", "signatory",
                "sibling_kamerstukken", "proposal_titles", "date_received", "com_numbers",
                "celex", "impact_assessments", "council_formation", "ministries", "legal_basis",
@@ -121,13 +123,14 @@ def iter_sources(sources: Iterable[str | Path]) -> Iterator[Path]:
     >>> list(iter_sources(["data/fiches/2025D46581.docx", "data/fiches/2025D46581.docx"]))
     [PosixPath('data/fiches/2025D46581.docx')]
     """
-    from .fetch import harvested_fiches, is_harvest
+    from .fetch import harvested_sources, is_harvest
+    from .sru import fiche_dir
 
     seen: set[Path] = set()
     for source in sources:
         path = Path(source)
-        if path.is_dir() and is_harvest(path):  # a `kgbuild fetch` cache: its live fiches
-            found = [item.path for item in harvested_fiches(path)]
+        if path.is_dir() and (is_harvest(path) or is_harvest(fiche_dir(path))):  # `kgbuild fetch`
+            found = [item.path for item in harvested_sources(path)]
         elif path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and is_source(p))
         elif path.is_file():
@@ -156,15 +159,40 @@ def facts(record: FicheRecord) -> int:
 
 
 def pick(records: list[FicheRecord]) -> FicheRecord:
-    """The record a fiche's graph is mapped from: most facts, then .docx > .pdf > text, then path.
+    """The record a fiche's graph is mapped from: the publisher's XML when there is one (the
+    official text, with real footnotes), else the reading with most facts; ties by the richer
+    reading (.docx > .pdf > text), then path. Facts only other readings have (the open
+    data's document number and Zaak, which the publication does not state) are filled into a
+    copy of the XML's record.
 
     >>> a = FicheRecord(title="T", source="a.txt", source_format="text")
     >>> b = FicheRecord(title="T", source="a.docx", source_format="docx")
     >>> pick([a, b]).source
     'a.docx'
+    >>> x = FicheRecord(title="T", source="a.xml", source_format="xml",
+    ...                 warnings=["not found: the send date (cover letter or document date)"])
+    >>> t = FicheRecord(title="T", zaak="2022Z11225", date_sent="2022-06-03", source="b.txt",
+    ...                 source_format="text")
+    >>> chosen = pick([t, x]); chosen.source, chosen.zaak, chosen.date_sent, chosen.warnings
+    ('a.xml', '2022Z11225', '2022-06-03', [])
     """
-    return min(records, key=lambda r: (-facts(r), FORMAT_RANK.get(r.source_format or "", 9),
-                                       r.source or ""))
+    ranked = sorted(records, key=lambda r: (r.source_format != "xml", -facts(r),
+                                            FORMAT_RANK.get(r.source_format or "", 9), r.source or ""))
+    chosen = ranked[0]
+    if chosen.source_format != "xml" or len(ranked) == 1:
+        return chosen
+    missing = [n for n in FACT_FIELDS if getattr(chosen, n) is None
+               and any(getattr(r, n) is not None for r in ranked[1:])]
+    if not missing:
+        return chosen
+    from .parse import EXPECTED_FIELDS
+
+    filled = copy.deepcopy(chosen)
+    for name in missing:
+        setattr(filled, name, next(getattr(r, name) for r in ranked[1:] if getattr(r, name) is not None))
+    resolved = {f"not found: {EXPECTED_FIELDS[n]}" for n in missing if n in EXPECTED_FIELDS}
+    filled.warnings = [w for w in filled.warnings if w not in resolved]
+    return filled
 
 
 def _cpu() -> float:
@@ -179,50 +207,30 @@ def _peak_rss_mib() -> int:
 
 
 def _sha256(path: Path) -> tuple[str, int]:
-    data = path.read_bytes()
-    return hashlib.sha256(data).hexdigest(), len(data)
+    """The file's SHA-256 and size, read in pieces (a huge file is refused by the reader,
+    not held in memory here)."""
+    with open(path, "rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256")
+        return digest.hexdigest(), handle.tell()
 
 
-def _parse_one(path: Path) -> tuple[Path, str, int, FicheRecord | None, str | None]:
-    """Parse one file in a worker: (path, sha256, size, record or None, failure or None)."""
-    from .fetch import parse_source  # parse_file, plus open-data metadata for harvested files
-
-    try:
-        sha, size = _sha256(path)
-    except OSError as err:
-        return path, "", 0, None, f"{path}: cannot read: {err.strerror}"
-    try:
-        return path, sha, size, parse_source(path), None
-    except KgbuildError as err:
-        return path, sha, size, None, str(err)
-    except Exception as err:  # a parser bug must not stop the build: report it, skip the file
-        return path, sha, size, None, f"{path}: parser failed: {type(err).__name__}: {err}"
-
-
-def _worker_init() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; no tracebacks from workers
-
-
-def parse_all(paths: list[Path], *, jobs: int = 1,
-              progress: Callable[[int], None] | None = None) -> Iterator[tuple]:
-    """``_parse_one`` over ``paths`` in order, on ``jobs`` processes; ``progress(1)`` per file."""
-    if jobs <= 1 or len(paths) < 20:
-        for path in paths:
-            yield _parse_one(path)
+def parse_all(paths: list[Path], *, jobs: int = 1, limits: Limits | None = None,
+              progress: Callable[[int], None] | None = None,
+              started: Callable[[list[int]], None] | None = None) -> Iterator[Result]:
+    """Parse ``paths`` in ``jobs`` limited parser processes (``kgbuild.sandbox``): one
+    ``Result`` per path, as files finish; ``progress(1)`` per file; ``started(pids)`` once
+    the processes run (and again when one is replaced)."""
+    if not paths:
+        return
+    with ParserPool(min(jobs, len(paths)), limits) as pool:
+        if started:
+            started(pool.pids())
+        for result in pool.run(paths, check=_check_interrupted):
+            yield result
             if progress:
                 progress(1)
-        return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
-        try:
-            for result in pool.map(_parse_one, paths, chunksize=max(1, min(64, len(paths) // (jobs * 8)))):
-                yield result
-                if progress:
-                    progress(1)
-        except BrokenProcessPool as err:
-            raise KgbuildError(f"a parser process died ({err}); try --jobs 1") from None
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+            if started:
+                started(pool.pids())
 
 
 _signalled: list[int] = []  # signals received during the running build
@@ -257,10 +265,13 @@ def _signals_interrupt() -> Iterator[None]:
 
 def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path = DEFAULT_STORE,
           *, base: str = DEFAULT_BASE, jobs: int | None = None,
-          log: Callable[[str], None] | None = None, progress: bool | None = None) -> BuildReport:
+          log: Callable[[str], None] | None = None, progress: bool | None = None,
+          limits: Limits | None = None) -> BuildReport:
     """Build the graph of the fiches in ``sources`` into a new store and swap it in at ``store_dir``.
 
-    ``jobs``: parser processes (default: the number of cores). ``log`` receives one line per
+    ``jobs``: parser processes (default: the number of cores), each reading files under
+    ``limits`` (``kgbuild.readers.Limits``; a file over one is a failure, the build goes on).
+    ``log`` receives one line per
     failed file (warnings go to the report only). ``progress``: show a progress bar on stderr
     (default: when stderr is a terminal or there are more than 50 files). Raises
     ``KgbuildError`` (exit 2) when nothing can be built; the previous store is then untouched.
@@ -282,8 +293,8 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
     with _signals_interrupt(), BuildDir(Path(store_dir)) as target:
         report.build_dir = str(target.path)
         with _Stage(report, "total"):
-            _stages(paths, report, target.path, base=base, jobs=jobs or os.cpu_count() or 1,
-                    log=log, progress=progress)
+            _stages(paths, report, target, base=base, jobs=jobs or os.cpu_count() or 1,
+                    log=log, progress=progress, limits=limits, papers=cited_metadata(sources))
         report.finished = _now()
         try:  # report.json last: a build directory without it is unfinished
             (target.path / REPORT).write_text(json.dumps(report.to_json(), ensure_ascii=False,
@@ -295,22 +306,45 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
     return report
 
 
-def _stages(paths: list[Path], report: BuildReport, build_dir: Path, *, base: str, jobs: int,
-            log: Callable[[str], None], progress: bool) -> None:
-    """Parse, map, reason and save into ``build_dir``, filling in ``report``."""
-    from .mapping import ontology_quads
+def cited_metadata(sources: Iterable[str | Path]) -> list[dict]:
+    """The cited papers' metadata records harvested under the source directories
+    (``DIR/kamerstukken``, ``kgbuild fetch``; or such a directory named itself)."""
+    from .fetch import is_harvest
+    from .sru import cited_dir, cited_papers
+
+    out: dict[str, dict] = {}
+    for source in sources:
+        path = Path(source)
+        for place in (path, cited_dir(path)):
+            if path.is_dir() and is_harvest(place):
+                for paper in cited_papers(place):
+                    out.setdefault(f"{paper['dossier']}-{paper['number']}", paper)
+    return list(out.values())
+
+
+def _stages(paths: list[Path], report: BuildReport, target: BuildDir, *, base: str, jobs: int,
+            log: Callable[[str], None], progress: bool, limits: Limits | None,
+            papers: list[dict] = ()) -> None:
+    """Parse, map, reason and save into the build directory, filling in ``report``."""
+    from .mapping import map_kamerstuk_metadata, ontology_quads
     from .reason import compile_rules, materialise
 
-    store_dir = report.store
+    store_dir, build_dir = report.store, target.path
     with _Stage(report, "parse"):
-        by_key, records = _parse(paths, report, jobs=jobs, log=log, progress=progress)
+        by_key, records = _parse(paths, report, jobs=jobs, log=log, progress=progress,
+                                 limits=limits, started=target.record_helpers)
         _save_records(build_dir, records)
+        by_key = same_fiche(by_key, {p: i for found in by_key.values() for p, _ in found
+                                     if (i := publication_identifier(p))})
     if not by_key:
         raise KgbuildError(f"none of the {len(paths)} files could be parsed; "
                            f"{store_dir} is unchanged")
     with _Stage(report, "map"):
         fiche_quads = _map(by_key, report, base=base, log=log)
         background = ontology_quads(base=base)
+        cited = {k.key for found in by_key.values() for _, r in found for k in r.cited_kamerstukken or ()}
+        papers = [p for p in papers if f"{p['dossier']}-{p['number']}" in cited]
+        fiche_quads += map_kamerstuk_metadata(papers, base=base, built_at=report.started)
     if not report.fiches:
         raise KgbuildError(f"no fiche could be mapped; {store_dir} is unchanged")
     with _Stage(report, "assemble"):  # one in-memory store: reasoned in, then saved
@@ -336,6 +370,7 @@ def _stages(paths: list[Path], report: BuildReport, build_dir: Path, *, base: st
         "search_passages": passages,
         "files": len(paths), "parsed": len(paths) - len(report.failures),
         "failed": len(report.failures), "fiches": len(report.fiches),
+        "kamerstuk_records": len(papers),
         "triples_asserted": len(fiche_quads), "triples_background": len(background),
         "triples_inferred": inferred, "quads_in_named_graphs": named,
         "triples_in_default_graph": merged, "quads_in_store": named + merged}
@@ -356,36 +391,46 @@ def _index(by_key: dict[str, list[tuple[str, FicheRecord]]], report: BuildReport
 
 
 def _parse(paths: list[Path], report: BuildReport, *, jobs: int, log: Callable[[str], None],
-           progress: bool) -> tuple[dict[str, list[tuple[str, FicheRecord]]], dict[str, FicheRecord]]:
-    """Parse every file, reusing the previous build's record of an unchanged one. Returns the
-    records by fiche key, each with its path, and every record by its record key (to be kept
-    for the next build). Failures are reported."""
+           progress: bool, limits: Limits | None = None,
+           started: Callable[[list[int]], None] | None = None
+           ) -> tuple[dict[str, list[tuple[str, FicheRecord]]], dict[str, FicheRecord | str]]:
+    """Parse every file, reusing the previous build's record of an unchanged one (and its
+    failure, if it failed under the same limits). Returns the records by fiche key, each with
+    its path, and every record or failure by its key (to be kept for the next build).
+    Failures are reported."""
     from .mapping import fiche_key
 
     previous = _load_records(Path(report.store))
     fingerprint = parser_fingerprint()
-    results: dict[Path, tuple] = {}
+    limited = f"{fingerprint}\0{limits or Limits()!r}"  # a failure depends on the limits too
+    results: dict[Path, Result] = {}
+    hashes: dict[Path, tuple[str, int]] = {}
     todo: list[Path] = []
     for path in paths:
         try:
-            sha, size = _sha256(path)
-        except OSError:
-            todo.append(path)  # the parser reports it
+            hashes[path] = sha, _ = _sha256(path)
+        except OSError as err:
+            results[path] = Result(path, failure=f"{path}: cannot read: {err.strerror}")
             continue
         cached = previous.get(_record_key(path, sha, fingerprint))
-        if cached is None:
-            todo.append(path)
+        failed = previous.get(_record_key(path, sha, limited))
+        if isinstance(cached, dict):
+            results[path] = Result(path, record_from_json(cached))
+        elif isinstance(failed, str):
+            results[path] = Result(path, failure=failed)
         else:
-            results[path] = (path, sha, size, record_from_json(cached), None)
-    report.records_reused = len(results)
+            todo.append(path)
+    report.records_reused = len(results) - (len(paths) - len(hashes))
     by_key: dict[str, list[tuple[str, FicheRecord]]] = {}
-    records: dict[str, FicheRecord] = {}
+    records: dict[str, FicheRecord | str] = {}
     with _progress(len(todo), "parsing", progress) as bar:
-        for result in parse_all(todo, jobs=jobs, progress=bar):
+        for result in parse_all(todo, jobs=jobs, limits=limits, progress=bar, started=started):
             _check_interrupted()
-            results[result[0]] = result
+            results[result.path] = result
     for path in paths:
-        path, sha, size, record, failure = results[path]
+        sha, size = hashes.get(path, ("", 0))
+        record, failure = results[path].record, results[path].failure
+        lasting = not results[path].timed_out  # a failure the next build would see again
         entry = {"sha256": sha, "bytes": size, "status": "parsed",
                  "resolved": str(Path(path).resolve())}
         report.sources[str(path)] = entry
@@ -396,11 +441,99 @@ def _parse(paths: list[Path], report: BuildReport, *, jobs: int, log: Callable[[
                 failure = f"{path}: {getattr(err, 'reason', err)}"
         if failure:
             _fail(report, [str(path)], failure, log)
+            if path in hashes and lasting:
+                records[_record_key(path, sha, limited)] = failure
             continue
         entry["fiche"] = key
         records[_record_key(path, sha, fingerprint)] = record
         by_key.setdefault(key, []).append((str(path), record))
     return by_key, records
+
+
+def same_fiche(by_key: dict[str, list[tuple[str, FicheRecord]]],
+               identifiers: dict[str, str] | None = None) -> dict[str, list[tuple[str, FicheRecord]]]:
+    """Join the readings of one fiche that got different keys: the same publication
+    (``identifiers``: path -> the publisher's identifier, the open data's
+    ``DocumentVersie.ExterneIdentifier`` or the SRU record's, reprint suffix dropped) or the
+    same own Kamerstuk, unless their COM numbers tell them apart (an old paper may hold several
+    fiches). The joined fiche keeps the key of its picked record.
+
+    >>> from kgbuild.record import KamerstukRef
+    >>> a = FicheRecord(title="T", kamerstuk=KamerstukRef("22112", "3458"), com_numbers=["COM(2022) 197"])
+    >>> b = FicheRecord(title="T", kamerstuk=KamerstukRef("22112", "3458"))
+    >>> c = FicheRecord(title="U", kamerstuk=KamerstukRef("22112", "3458"), com_numbers=["COM(2022) 5"])
+    >>> joined = same_fiche({"com-2022-197": [("a.xml", a)], "kst-22112-3458": [("b.txt", b)],
+    ...                      "com-2022-5": [("c.txt", c)]})
+    >>> sorted((k, [p for p, _ in v]) for k, v in joined.items())
+    [('com-2022-197', ['a.xml', 'b.txt']), ('com-2022-5', ['c.txt'])]
+    >>> d = FicheRecord(title="T", kamerstuk=KamerstukRef("22112", "3459"))
+    >>> sorted(same_fiche({"com-2022-197": [("a.xml", a)], "kst-22112-3459": [("d.docx", d)]},
+    ...                   {"a.xml": "kst-22112-3458", "d.docx": "kst-22112-3458"}))
+    ['com-2022-197']
+    """
+    groups = {key: list(found) for key, found in by_key.items()}
+    identifiers = identifiers or {}
+
+    def coms(key: str) -> set[str]:
+        return {c for _, r in groups[key] for c in r.com_numbers or ()}
+
+    def joinable(a: str, b: str) -> bool:
+        return not coms(a) or not coms(b) or bool(coms(a) & coms(b))
+
+    while True:
+        index: dict[tuple[str, str], list[str]] = {}
+        for key in sorted(groups):
+            marks = {("id", identifiers[p]) for p, _ in groups[key] if identifiers.get(p)}
+            marks |= {("kst", r.kamerstuk.key) for _, r in groups[key] if r.kamerstuk}
+            for mark in sorted(marks):
+                index.setdefault(mark, []).append(key)
+        pair = next(((a, b) for keys in index.values() for i, a in enumerate(keys)
+                     for b in keys[i + 1:] if joinable(a, b)), None)
+        if pair is None:
+            return groups
+        first, second = groups.pop(pair[0]), groups.pop(pair[1])
+        chosen = pick([r for _, r in first + second])
+        groups[pair[0] if any(r.source == chosen.source for _, r in first) else pair[1]] = first + second
+
+
+def publication_identifier(path: str | Path) -> str | None:
+    """The publisher's identifier of a harvested file (reprint suffix dropped: the paper).
+
+    >>> publication_identifier("data/fiches/kst-22112-3458.txt") is None
+    True
+    """
+    from .fetch import harvested_file
+
+    item = harvested_file(Path(path))
+    if item is None:
+        return None
+    identifier = item.entry.get("ExterneIdentifier") or item.entry.get("dcterms:identifier")
+    return re.sub(r"-[nh]\d+$", "", identifier) if identifier else None
+
+
+def disagreements(found: dict[str, FicheRecord]) -> list[str]:
+    """Warnings for the facts that two readings of one fiche state differently.
+
+    >>> disagreements({"a.xml": FicheRecord(date_sent="2022-06-03"),
+    ...                "b.txt": FicheRecord(date_sent="2022-06-02"), "c.pdf": FicheRecord()})
+    ['sources disagree on date_sent: 2022-06-03 (a.xml) vs 2022-06-02 (b.txt)']
+    """
+    out = []
+    for name in FACT_FIELDS + ("verdicts",):
+        seen: dict[str, str] = {}
+        for path in sorted(found):
+            value = getattr(found[path], name)
+            if name == "verdicts":
+                value = value.to_json() or None
+            if value is None:
+                continue
+            shown = json.dumps(value, ensure_ascii=False, sort_keys=True,
+                               default=lambda v: getattr(v, "key", None) or v.to_json())
+            seen.setdefault(shown, path)
+        if len(seen) > 1:
+            shown = " vs ".join(f"{v.strip(chr(34))} ({p})" for v, p in seen.items())
+            out.append(f"sources disagree on {name}: {shown}")
+    return out
 
 
 def parser_fingerprint() -> str:
@@ -412,7 +545,7 @@ def parser_fingerprint() -> str:
     """
     package = Path(__file__).resolve().parent
     files = [package / name for name in ("document.py", "identifiers.py", "parse.py", "record.py",
-                                         "fetch.py")] + sorted((package / "readers").glob("*.py"))
+                                         "fetch.py", "sru.py")] + sorted((package / "readers").glob("*.py"))
     digest = hashlib.sha256(__version__.encode())
     for path in files:
         digest.update(path.read_bytes())
@@ -429,20 +562,24 @@ def _record_key(path: Path, sha: str, fingerprint: str) -> str:
     return hashlib.sha256(f"{Path(path).resolve()}\0{sha}\0{metadata}\0{fingerprint}".encode()).hexdigest()
 
 
-def _load_records(store_dir: Path) -> dict[str, dict]:
-    """The records of the current build (record key -> record JSON); empty when there are none."""
+def _load_records(store_dir: Path) -> dict[str, dict | str]:
+    """The records of the current build (key -> record JSON, or the failure's one line);
+    empty when there are none."""
     build = current(store_dir)
     try:
         with gzip.open(build / RECORDS, "rt", encoding="utf-8") as lines:
-            return {item["key"]: item["record"] for item in map(json.loads, lines)}
+            return {item["key"]: item["record"] if "record" in item else item["failure"]
+                    for item in map(json.loads, lines)}
     except (OSError, TypeError, ValueError, KeyError, EOFError):
         return {}  # no previous build, or an unreadable cache: parse everything
 
 
-def _save_records(build_dir: Path, records: dict[str, FicheRecord]) -> None:
+def _save_records(build_dir: Path, records: dict[str, FicheRecord | str]) -> None:
     with gzip.open(build_dir / RECORDS, "wt", encoding="utf-8", compresslevel=3) as out:
         for key, record in records.items():
-            out.write(json.dumps({"key": key, "record": record.to_json()}, ensure_ascii=False) + "\n")
+            item = {"key": key, "failure": record} if isinstance(record, str) else \
+                {"key": key, "record": record.to_json()}
+            out.write(json.dumps(item, ensure_ascii=False) + "\n")
 
 
 def _map(by_key: dict[str, list[tuple[str, FicheRecord]]], report: BuildReport, *, base: str,
@@ -455,7 +592,7 @@ def _map(by_key: dict[str, list[tuple[str, FicheRecord]]], report: BuildReport, 
         _check_interrupted()
         found = dict(by_key[key])
         chosen = pick(list(found.values()))
-        chosen_path = next(p for p, r in found.items() if r is chosen)
+        chosen_path = next(p for p, r in found.items() if r is chosen or r.source == chosen.source)
         checksum = {p: "sha256:" + report.sources[p]["sha256"] for p in found}
         try:
             quads = map_record(chosen, base=base, source=chosen_path,
@@ -473,8 +610,52 @@ def _map(by_key: dict[str, list[tuple[str, FicheRecord]]], report: BuildReport, 
         report.fiches.append({
             "key": key, "iri": f"{base}id/fiche/{key}", "graph": f"{base}graph/fiche/{key}",
             "sources": sorted(found), "chosen": chosen_path,
-            "warnings": list(chosen.warnings), "triples": len(quads)})
+            "warnings": list(chosen.warnings) + disagreements(found), "triples": len(quads),
+            "year": fiche_year(chosen), "origins": sorted({source_origin(p) for p in found}),
+            "found": found_fields(chosen)})
     return out
+
+
+REPORT_FIELDS = FACT_FIELDS + ("verdicts.bevoegdheid", "verdicts.subsidiariteit",
+                               "verdicts.proportionaliteit")
+
+
+def found_fields(record: FicheRecord) -> list[str]:
+    """The fields of ``REPORT_FIELDS`` the record has a value for (``[]`` counts: it says none).
+
+    >>> found_fields(FicheRecord(title="T", com_numbers=[]))
+    ['title', 'com_numbers']
+    """
+    out = []
+    for name in REPORT_FIELDS:
+        if name.startswith("verdicts."):
+            found = getattr(record.verdicts, name.split(".", 1)[1]) is not None
+        else:
+            found = getattr(record, name) is not None
+        if found:
+            out.append(name)
+    return out
+
+
+def fiche_year(record: FicheRecord) -> str | None:
+    """The year a fiche was sent (else received), for the harvest report.
+
+    >>> fiche_year(FicheRecord(date_received="2022-05-03")), fiche_year(FicheRecord())
+    ('2022', None)
+    """
+    date = record.date_sent or record.date_received
+    return date[:4] if date else None
+
+
+def source_origin(path: str | Path) -> str:
+    """Where a build source came from: ``tk`` (the open-data harvest),
+    ``officielebekendmakingen`` (the publisher's harvest) or ``file``."""
+    from .fetch import harvested_file
+
+    item = harvested_file(Path(path))
+    if item is None:
+        return "file"
+    return "officielebekendmakingen" if "dcterms:identifier" in item.entry else "tk"
 
 
 def _fail(report: BuildReport, paths: list[str], reason: str, log: Callable[[str], None]) -> None:

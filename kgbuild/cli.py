@@ -6,6 +6,7 @@ on (``KgbuildError``) print as one line and exit non-zero; there are no tracebac
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -22,29 +23,61 @@ def cli() -> None:
     """Build and serve the knowledge graph of Dutch BNC-fiches."""
 
 
+def _read_limit_options(func, *, file_mb: bool = True):
+    """The limits every file is read under (``kgbuild.readers.Limits``): parse, build, update."""
+    opts = [
+        click.option("--max-seconds", type=click.FloatRange(0.1), default=60.0,
+                     show_default=True, help="Wall time to read and parse one file."),
+        click.option("--max-memory-mb", type=click.IntRange(256), default=1024,
+                     show_default=True, help="Memory (address space) of a parser process."),
+        click.option("--max-uncompressed-mb", type=click.FloatRange(0.001), default=256.0,
+                     show_default=True, help="What a .docx may inflate to (all its parts)."),
+    ]
+    if file_mb:
+        opts.append(click.option("--max-file-mb", type=click.FloatRange(0.001), default=64.0,
+                                 show_default=True, help="Largest file to read."))
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
+def _read_limits(max_seconds: float, max_memory_mb: int, max_uncompressed_mb: float,
+                 max_file_mb: float):
+    from .readers import Limits
+
+    return Limits(seconds=max_seconds, memory_mb=max_memory_mb, file_mb=max_file_mb,
+                  uncompressed_mb=max_uncompressed_mb)
+
+
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json",
               show_default=True, help="json: the record's keys; text: a readable summary.")
-def parse(files: tuple[Path, ...], fmt: str) -> None:
+@_read_limit_options
+def parse(files: tuple[Path, ...], fmt: str, **limits) -> None:
     """Parse fiche FILES (.docx, .pdf or text renderings) into records.
 
     One file prints one JSON object; several print a JSON array. Warnings go to stderr.
-    A file that cannot be parsed is reported on one line and skipped; exit status 2 then.
+    Each file is read in a parser process under the limits below. A file that cannot be
+    parsed, is corrupt or over a limit is reported on one line and skipped; exit status 2 then.
     """
-    from .parse import parse_file, format_text
+    from .parse import format_text
+    from .sandbox import ParserPool
 
+    results = {}
+    with ParserPool(1, _read_limits(**limits)) as pool:
+        for result in pool.run(files):
+            results[result.path] = result
     records, failed = [], False
     for path in files:
-        try:
-            record = parse_file(path)
-        except KgbuildError as err:
-            click.echo(f"kgbuild parse: {err}", err=True)
+        result = results[Path(path)]
+        if result.failure:
+            click.echo(f"kgbuild parse: {result.failure}", err=True)
             failed = True
             continue
-        for warning in record.warnings:
+        for warning in result.record.warnings:
             click.echo(f"{path}: warning: {warning}", err=True)
-        records.append(record)
+        records.append(result.record)
     if fmt == "json":
         payload = [r.to_json() for r in records]
         if records:
@@ -67,17 +100,21 @@ def parse(files: tuple[Path, ...], fmt: str) -> None:
               help="Base IRI of everything minted (see docs/CONTRACTS.md).")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=None,
               help="Parser processes (default: number of cores).")
-def build(sources: tuple[Path, ...], store_dir: Path, base: str, jobs: int | None) -> None:
+@_read_limit_options
+def build(sources: tuple[Path, ...], store_dir: Path, base: str, jobs: int | None,
+          **limits) -> None:
     """Parse, map, reason and load fiche SOURCES (files or directories; default data/fiches).
 
     The new store is built beside the live one and swapped in when complete, so a failed or
-    interrupted build leaves the previous store as it was. Files that cannot be parsed are
-    reported and skipped. Exit status: 0 all parsed, 1 some files failed, 2 nothing built.
+    interrupted build leaves the previous store as it was. Files that cannot be parsed, are
+    corrupt or over a limit are reported (one line each, and in report.json) and skipped.
+    Exit status: 0 all parsed, 1 some files failed, 2 nothing built.
     """
     from .build import DEFAULT_SOURCES, build as run_build
 
     report = run_build(sources or DEFAULT_SOURCES, store_dir, base=base, jobs=jobs,
-                       log=lambda line: click.echo(line, err=True))
+                       log=lambda line: click.echo(line, err=True),
+                       limits=_read_limits(**limits))
     c, t = report.counts, report.timings_s
     warnings = sum(len(f["warnings"]) for f in report.fiches)
     click.echo(f"kgbuild build: {c['fiches']} fiches from {c['parsed']} of {c['files']} files "
@@ -323,70 +360,179 @@ def _harvest_options(func):
                      help="First retry wait in seconds, doubled each retry (Retry-After wins)."),
         click.option("--max-wait", type=click.FloatRange(0), default=120.0, show_default=True,
                      help="Longest wait before a retry, whatever Retry-After asks."),
+        click.option("--max-time", type=click.FloatRange(1), default=3600.0, show_default=True,
+                     help="Seconds for the whole harvest; then it stops, keeps what is "
+                          "complete and exits 1 (the next run goes on)."),
+        click.option("--min-rate", type=click.FloatRange(0), default=2048.0, show_default=True,
+                     help="Bytes per second a download or page must average (after --timeout)."),
+        click.option("--file-deadline", type=click.FloatRange(1), default=300.0,
+                     show_default=True, help="Seconds for one file or listing page."),
+        click.option("--max-file-mb", type=click.FloatRange(0.001), default=64.0,
+                     show_default=True, help="Largest file to download (MB)."),
+        click.option("--max-page-mb", type=click.FloatRange(0.001), default=16.0,
+                     show_default=True, help="Largest listing page to read (MB)."),
+        click.option("--max-pages", type=click.IntRange(1), default=1000, show_default=True,
+                     help="Most listing pages in one run."),
     ]
     for opt in reversed(opts):
         func = opt(func)
     return func
 
 
-def _harvest(out: Path, since: str | None, base_url: str, concurrency: int, timeout: float,
-             retries: int, backoff: float, max_wait: float):
+def _harvest(out: Path, since: str | None, base_url: str, sru_url: str, source: str,
+             concurrency: int, max_file_mb: float, max_page_mb: float, store_dir: Path | None = None,
+             **limits) -> bool:
+    """Run the chosen sources into ``out`` (``cited``: only the cited papers' records);
+    whether every one finished."""
     from .fetch import StderrProgress, harvest
+    from .sru import cited_dir, cited_in_store, fiche_dir, harvest_cited, harvest_fiches
 
-    summary = harvest(out, base_url=base_url, since=since, concurrency=concurrency,
-                      timeout=timeout, retries=retries, backoff=backoff, max_wait=max_wait,
-                      progress=StderrProgress())
-    for error in summary.errors:
-        click.echo(f"kgbuild fetch: {error}", err=True)
-    click.echo(f"kgbuild fetch: {summary} -> {out}", err=True)
-    return summary
+    import time
+
+    mb = 1024 * 1024
+    started, max_time = None, limits.pop("max_time", None)
+
+    def bounds() -> dict:
+        """The limits of the next source's run: --max-time is for the whole fetch (what the
+        first source left, to a tenth of a second, for the next)."""
+        nonlocal started
+        if started is None:
+            started, left = time.monotonic(), max_time
+        else:
+            left = None if max_time is None else max(0.1, round(max_time - (time.monotonic() - started), 1))
+        return dict(max_file_bytes=int(max_file_mb * mb), max_page_bytes=int(max_page_mb * mb),
+                    max_time=left, **limits)
+
+    def report(summary, where: Path) -> bool:
+        for error in summary.errors:
+            click.echo(f"kgbuild fetch: {error}", err=True)
+        click.echo(f"kgbuild fetch: {summary} -> {where}", err=True)
+        return summary.finished
+
+    finished = True
+    if source in ("tk", "both"):
+        finished &= report(harvest(out, base_url=base_url, since=since, concurrency=concurrency,
+                                   progress=StderrProgress(), **bounds()), out)
+    if source in ("officielebekendmakingen", "both"):
+        finished &= report(harvest_fiches(out, sru_url=sru_url, since=since,
+                                          concurrency=min(concurrency, 2),
+                                          progress=StderrProgress(), **bounds()), fiche_dir(out))
+    if source in ("officielebekendmakingen", "both", "cited"):
+        cited = cited_in_store(store_dir) if store_dir is not None else []
+        if cited:  # the papers the built fiches cite: their metadata records
+            finished &= report(harvest_cited(out, cited, sru_url=sru_url,
+                                             concurrency=min(concurrency, 2),
+                                             progress=StderrProgress(), **bounds()), cited_dir(out))
+    return finished
+
+
+_SOURCE_OPTIONS = [
+    click.option("--source", type=click.Choice(["both", "tk", "officielebekendmakingen"]),
+                 default="both", show_default=True,
+                 help="tk: the Tweede Kamer open data (into --out); officielebekendmakingen: "
+                      "the publisher's SRU (into --out/officielebekendmakingen, and the cited "
+                      "papers' metadata into --out/kamerstukken); both."),
+    click.option("--sru-url", default="https://repository.overheid.nl/sru", show_default=True,
+                 help="The publisher's SRU endpoint (a mirror or a test server)."),
+]
+
+
+def _source_options(func):
+    for opt in reversed(_SOURCE_OPTIONS):
+        func = opt(func)
+    return func
 
 
 @cli.command()
 @_harvest_options
+@_source_options
+@click.option("--store", "store_dir", type=click.Path(path_type=Path), default=Path("data/store"),
+              show_default=True,
+              help="Built store whose fiches' cited Kamerstukken get their metadata records.")
 def fetch(**options) -> None:
-    """Harvest fiche files and metadata from the Tweede Kamer open-data API into --out.
+    """Harvest fiche files and metadata from the Tweede Kamer open-data API and from
+    officielebekendmakingen.nl (SRU) into --out; and the metadata records (title, kind, date,
+    submitter, dossier title) of the Kamerstukken the fiches of --store cite.
 
     Incremental: a second run asks only for what changed since the first, downloads only
-    changed files and records deleted documents. Safe to interrupt and run again.
-    Exit status: 0 done, 1 some documents failed or the listing stopped early (run again).
+    changed files and records deleted documents. Safe to interrupt and run again. Every
+    request is bounded (time, rate, size, redirects to the same host only).
+    Exit status: 0 complete, 1 partial: some documents failed, the listing stopped early or
+    --max-time was reached (run again), 2 bad input.
     """
-    summary = _harvest(**options)
-    sys.exit(0 if summary.complete and not summary.failed else 1)
+    sys.exit(0 if _harvest(**options) else 1)
 
 
 @cli.command()
 @_harvest_options
+@_source_options
 @click.option("--store", "store_dir", type=click.Path(path_type=Path), default=Path("data/store"),
               show_default=True, help="Store link to (re)place with the new build.")
 @click.option("--base", default="https://w3id.org/bnc-fiches/", show_default=True,
               help="Base IRI of everything minted (see docs/CONTRACTS.md).")
 @click.option("--force", is_flag=True, help="Rebuild even when the harvest did not change.")
-def update(store_dir: Path, base: str, force: bool, **options) -> None:
+@functools.partial(_read_limit_options, file_mb=False)
+def update(store_dir: Path, base: str, force: bool, max_seconds: float, max_memory_mb: int,
+           max_uncompressed_mb: float, **options) -> None:
     """Fetch, then rebuild the store from the harvest if anything changed (for a daily timer).
 
     The build is incremental: only new and changed files are parsed again (the records of the
-    others come from the previous build); when the harvest changed nothing the store is kept. Exit status: 0 done, 1 some documents failed
-    to download or parse (what could be built is live), 2 nothing could be built.
+    others come from the previous build); when the harvest changed nothing the store is kept.
+    The cited papers' metadata are fetched for the fiches of the store as it was, then, when
+    the build brought new citations, once more and built again. Exit status: 0 done, 1 some
+    documents failed to download or parse (what could be built is live), 2 nothing could be built.
     """
     from .build import build as run_build
     from .fetch import harvest_fingerprint, is_harvest, load_last_build, save_last_build
+    from .sru import fiche_dir
 
     out = options["out"]
-    summary = _harvest(**options)
-    status = 0 if summary.complete and not summary.failed else 1
-    if not is_harvest(out):
+    status = 0 if _harvest(store_dir=store_dir, **options) else 1
+    if not is_harvest(out) and not is_harvest(fiche_dir(out)):
         raise click.ClickException(f"{out}: no harvest to build from")
-    fingerprint = harvest_fingerprint(out)
-    if not force and Path(store_dir).exists() and load_last_build(out) == fingerprint:
-        click.echo(f"kgbuild update: the harvest did not change; {store_dir} kept", err=True)
-        sys.exit(status)
-    report = run_build([out], store_dir, base=base, log=lambda line: click.echo(line, err=True))
-    save_last_build(out, fingerprint)
-    c = report.counts
-    click.echo(f"kgbuild update: {c['fiches']} fiches from {c['parsed']} of {c['files']} files "
-               f"({report.records_reused} unchanged, not parsed again) -> {store_dir}", err=True)
-    sys.exit(max(status, report.exit_status))
+    limits = _read_limits(max_seconds, max_memory_mb, max_uncompressed_mb, options["max_file_mb"])
+    for attempt in range(2):
+        fingerprint = harvest_fingerprint(out)
+        if not force and Path(store_dir).exists() and load_last_build(out) == fingerprint:
+            if attempt == 0:
+                click.echo(f"kgbuild update: the harvest did not change; {store_dir} kept", err=True)
+            break
+        report = run_build([out], store_dir, base=base, log=lambda line: click.echo(line, err=True),
+                           limits=limits)
+        save_last_build(out, fingerprint)
+        c = report.counts
+        click.echo(f"kgbuild update: {c['fiches']} fiches from {c['parsed']} of {c['files']} files "
+                   f"({report.records_reused} unchanged, not parsed again) -> {store_dir}", err=True)
+        status = max(status, report.exit_status)
+        if options["source"] == "tk" or attempt == 1:
+            break
+        # New citations in the new build: their papers' records, then (if any came) build again.
+        status = max(status, 0 if _harvest(**{**options, "source": "cited"}, store_dir=store_dir) else 1)
+        force = False
+    sys.exit(status)
+
+
+# --- report (kgbuild/report.py) ---------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--store", "store_dir", type=click.Path(path_type=Path), default=Path("data/store"),
+              show_default=True, help="The built store whose report.json is summarised.")
+@click.option("--harvest", "harvest_dir", type=click.Path(path_type=Path), default=None,
+              help="Harvest directory (kgbuild fetch --out) whose listed fiches are counted too.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text: a table per year; json: the same as one object.")
+def report(store_dir: Path, harvest_dir: Path | None, fmt: str) -> None:
+    """Per year: fiches found per source, fiches parsed, the share of fiches where each field
+    of the record was found, and the warnings most often seen. Exit status 2: no store."""
+    from .report import format_table, harvest_report
+
+    try:
+        result = harvest_report(store_dir, harvest_dir)
+    except KgbuildError as err:
+        click.echo(f"kgbuild report: {err}", err=True)
+        sys.exit(2)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=1) if fmt == "json" else format_table(result))
 
 
 # --- validate (kgbuild/validate.py) ----------------------------------------------------------

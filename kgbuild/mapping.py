@@ -45,6 +45,7 @@ from .vocab import (BNC, CDM, CELEX, COMNAT, CORPORATE_BODY, DCTERMS, DEFAULT_BA
                     FOAF, ORG, PROV, RDF, RDFS, RESOURCE_TYPE, XSD)
 
 __all__ = ["DEFAULT_BASE", "fiche_key", "fiche_iri", "graph_iri", "map_record", "map_records",
+           "map_kamerstuk_metadata",
            "ontology_quads", "sector_keywords", "ONTOLOGY_FILE", "REFERENCE_FILE"]
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
@@ -320,6 +321,7 @@ def _terms(base: str) -> dict[str, NamedNode]:
     for name in BNC.__annotations__:
         out[ns + name] = NamedNode(ns.replace(DEFAULT_BASE, base, 1) + name)
     for term in (RDF.type, RDFS.label, DCTERMS.title, DCTERMS.identifier, DCTERMS.issued,
+                 DCTERMS.alternative, DCTERMS.type, DCTERMS.creator, DCTERMS.modified,
                  PROV.Entity, PROV.Activity, PROV.wasGeneratedBy, PROV.used, PROV.value,
                  PROV.generatedAtTime, ORG.unitOf, FOAF.Person, FOAF.name, CDM.resource_legal_id_celex,
                  CDM["work_has_resource-type"], XSD.date, XSD.dateTime, XSD.integer, XSD.boolean):
@@ -694,3 +696,72 @@ def _provenance(w: _Writer, fiche: NamedNode, rec: FicheRecord, *, source: str |
             w.lit(src, B.sourcePath, source)
         if checksum:
             w.lit(src, B.checksum, checksum)
+
+
+# --------------------------------------------------------------------------- cited papers' metadata
+
+
+def map_kamerstuk_metadata(papers: Iterable[dict], *, base: str = DEFAULT_BASE,
+                           built_at: str | datetime | None = None) -> list[Quad]:
+    """What the publisher's metadata records say about cited Kamerstukken and their dossiers,
+    in the named graph ``{base}graph/kamerstukken`` (a ``bnc:MetadataGraph``).
+
+    Each paper is a dict (``kgbuild.sru.cited_papers``): ``dossier``, ``number``,
+    ``identifier`` and, when known, ``title``, ``official_title``, ``kind``, ``issued``,
+    ``submitter``, ``dossier_title``, ``url`` (the record's address), ``checksum``,
+    ``modified``. The Kamerstuk gets ``dcterms:title`` (the paper's own title),
+    ``dcterms:alternative`` (the official title), ``dcterms:type`` (its kind, "Brief regering",
+    "Motie" …), ``dcterms:issued``, ``dcterms:creator`` (the submitter) and
+    ``bnc:metadataRecord`` (the record as a ``bnc:SourceFile``); its dossier a
+    ``dcterms:title``.
+
+    >>> quads = map_kamerstuk_metadata([{"dossier": "26643", "number": "640",
+    ...     "identifier": "kst-26643-640", "title": "Strategisch Actieplan voor AI",
+    ...     "kind": "Brief regering", "issued": "2019-10-08", "dossier_title": "ICT",
+    ...     "url": "https://repository.overheid.nl/frbr/officielepublicaties/kst/26643/kst-26643-640/1/metadata/metadata.xml"}],
+    ...     built_at="2025-01-01T00:00:00Z")
+    >>> sorted({q.predicate.value.rsplit("/", 1)[-1].rsplit("#", 1)[-1] for q in quads
+    ...         if q.subject.value.endswith("kamerstuk/26643-640")})
+    ['identifier', 'inDossier', 'issued', 'metadataRecord', 'onlinePublication', 'title', 'type']
+    >>> {q.graph_name.value for q in quads}
+    {'https://w3id.org/bnc-fiches/graph/kamerstukken'}
+    """
+    graph = NamedNode(f"{base}graph/kamerstukken")
+    w = _Writer(base, graph)
+    papers = sorted(papers, key=lambda p: (p["dossier"], p["number"]))
+    if not papers:
+        return []
+    w.type(graph, B.MetadataGraph)
+    if built_at is None:
+        built_at = datetime.now(timezone.utc)
+    if isinstance(built_at, datetime):
+        built_at = built_at.isoformat().replace("+00:00", "Z")
+    w.lit(graph, PROV.generatedAtTime, built_at, datatype=XSD.dateTime)
+    for paper in papers:
+        ks = KamerstukRef(paper["dossier"], paper["number"], tuple(paper.get("other_dossiers") or ()))
+        node = _kamerstuk(w, ks)
+        if paper.get("title"):
+            w.lit(node, DCTERMS.title, paper["title"], lang="nl")
+        if paper.get("official_title") and paper["official_title"] != paper.get("title"):
+            w.lit(node, DCTERMS.alternative, paper["official_title"], lang="nl")
+        if paper.get("kind"):
+            w.lit(node, DCTERMS.type, paper["kind"], lang="nl")
+        if paper.get("issued") and _DATE_RE.match(paper["issued"]):
+            w.lit(node, DCTERMS.issued, paper["issued"], datatype=XSD.date)
+        if paper.get("submitter"):
+            w.lit(node, DCTERMS.creator, paper["submitter"])
+        if paper.get("dossier_title"):
+            dossier = w.node(f"id/dossier/{_part(ks.dossier)}")
+            if w.once("title " + dossier.value):
+                w.lit(dossier, DCTERMS.title, paper["dossier_title"], lang="nl")
+        if paper.get("url"):
+            record = NamedNode(paper["url"])
+            w.add(node, B.metadataRecord, record)
+            if w.once("record " + record.value):
+                w.type(record, B.SourceFile)
+                w.lit(record, B.sourcePath, paper["url"])
+                if paper.get("checksum"):
+                    w.lit(record, B.checksum, paper["checksum"])
+                if paper.get("modified"):
+                    w.lit(record, DCTERMS.modified, paper["modified"])
+    return w.quads

@@ -26,7 +26,7 @@ from pathlib import Path
 from . import __version__, identifiers as ids
 from .document import Document
 from .errors import InputError
-from .readers import read_path
+from .readers import Limits, read_path
 from .record import FicheRecord, Footnote, KamerstukRef, Mention, TreatyArticle, Verdicts
 
 PARSER_VERSION = __version__
@@ -128,12 +128,15 @@ class Unit:
     links: list[str] = field(default_factory=list)  # hyperlink targets
 
 
-def parse_file(path: str | Path) -> FicheRecord:
+def parse_file(path: str | Path, limits: Limits | None = None) -> FicheRecord:
     """Read and parse one fiche file (.docx, .pdf or a text rendering).
 
-    Raises ``InputError`` for unreadable input or a document that is not a fiche.
+    Raises ``InputError`` for unreadable input, a file over the size ``limits``
+    (``kgbuild.readers.Limits``) or a document that is not a fiche. Time and memory are
+    bounded only when called through ``kgbuild.sandbox`` (as ``kgbuild parse`` and ``build``
+    do).
     """
-    document = read_path(path)
+    document = read_path(path, limits)
     record = parse_document(document)
     if record.tk_document_number is None:
         # Tweede Kamer open-data files are named by their document number.
@@ -167,8 +170,33 @@ def parse_document(doc: Document) -> FicheRecord:
     _parse_verdicts(record, sections)
     _parse_citations(record, body, body_parts, doc)
     _classify(record, body_parts.fields)
+    if doc.format == "xml":
+        _merge_publication_metadata(record, doc.metadata)
     _warn_missing(record, sections)
     return record
+
+
+def _merge_publication_metadata(record: FicheRecord, metadata: dict[str, str]) -> None:
+    """The publication's own metadata (``readers/xml.py``): its dossier and number name the
+    paper (replacing the text's, with a warning when they differ); its letter date stands in
+    for a send date the text does not give.
+
+    >>> rec = FicheRecord(kamerstuk=KamerstukRef("22112", "3457"))
+    >>> _merge_publication_metadata(rec, {"dossier": "22112;36000", "number": "3458", "date": "2022-06-03"})
+    >>> rec.kamerstuk, rec.date_sent, rec.warnings
+    (KamerstukRef(dossier='22112', number='3458', other_dossiers=('36000',)), '2022-06-03', ['publication metadata: kamerstuk 22112-3458 replaces 22112-3457 read from the text'])
+    """
+    dossiers = [d.strip() for d in metadata.get("dossier", "").split(";") if d.strip()]
+    number = metadata.get("number", "").strip()
+    if dossiers and re.fullmatch(r"\d{1,6}", number):
+        main = "22112" if "22112" in dossiers else dossiers[0]
+        ref = KamerstukRef(main, number, tuple(d for d in dossiers if d != main))
+        if record.kamerstuk is not None and record.kamerstuk.key != ref.key:
+            record.warnings.append(f"publication metadata: kamerstuk {ref.key} replaces "
+                                   f"{record.kamerstuk.key} read from the text")
+        record.kamerstuk = ref
+    if record.date_sent is None and re.fullmatch(r"(?:19|20)\d\d-\d\d-\d\d", metadata.get("date", "")):
+        record.date_sent = metadata["date"]
 
 
 _SECTION_KEYS = ("essence", "dutch_policy", "assessment", "balance_of_forces", "competence",
@@ -592,14 +620,17 @@ def _classify(record: FicheRecord, fields: dict[str, list[Unit]]) -> None:
         record.shape = "communication"
 
 
+# The record fields whose absence is warned about, and how the warning names them.
+EXPECTED_FIELDS = {
+    "title": "the fiche's title", "date_sent": "the send date (cover letter or document date)",
+    "kamerstuk": "the fiche's own Kamerstuk number (cover letter or open-data metadata)",
+    "proposal_titles": "'Titel voorstel'", "com_numbers": "'Nr. Commissiedocument'",
+    "date_received": "'Datum ontvangst Commissiedocument'",
+}
+
+
 def _warn_missing(record: FicheRecord, sections: dict[str, list[str]]) -> None:
-    expected = {
-        "title": "the fiche's title", "date_sent": "the send date (cover letter or document date)",
-        "kamerstuk": "the fiche's own Kamerstuk number (cover letter or open-data metadata)",
-        "proposal_titles": "'Titel voorstel'", "com_numbers": "'Nr. Commissiedocument'",
-        "date_received": "'Datum ontvangst Commissiedocument'",
-    }
-    for key, what in expected.items():
+    for key, what in EXPECTED_FIELDS.items():
         if getattr(record, key) in (None, ""):
             record.warnings.append(f"not found: {what}")
     if "essence" not in sections:

@@ -219,7 +219,7 @@ def _worker_main(conn, store_dir: str, prefixes: dict[str, str], parent_pid: int
     reopens it, so a rebuild is served without a restart.
     """
     from .query import open_store
-    from .sandbox import isolate_network
+    from .network_isolation import isolate_network
 
     _die_with_parent(parent_pid)
     try:

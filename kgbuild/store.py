@@ -3,7 +3,8 @@
 Layout (``--store DIR``, default ``data/store``)::
 
     data/store                -> store.builds/20261128T012233Z-4242   (relative symlink)
-    data/store.builds/.lock   (held by the running build: one build at a time)
+    data/store.builds/.lock   (flock held by the running build: one build at a time; it
+                              names the build's process and its parser processes)
     data/store.builds/20261128T012233Z-4242/
         oxigraph/             the Oxigraph database (pyoxigraph.Store.read_only, oxigraph serve-read-only):
                               the named graphs, and in the default graph their RDF merge (each
@@ -16,6 +17,12 @@ A build writes a new directory under ``DIR.builds/`` and, once it is complete, p
 half-written one. A build that fails, is interrupted or killed (even ``kill -9``) leaves the
 link untouched; the next build removes its leftovers. The previous complete build is kept (a
 server may still have it open); older ones are removed.
+
+The lock is an ``flock`` on an open file: it ends with the process that holds it, and the
+parser processes (``kgbuild.sandbox``) neither inherit it nor outlive their build. Should
+the lock still be held when the build named in the lock file is dead, what holds it is what
+that build left behind: the next build ends those processes (the ones the lock file names,
+checked by their start time) and goes on.
 
 >>> import tempfile, pathlib
 >>> root = pathlib.Path(tempfile.mkdtemp())
@@ -31,8 +38,10 @@ from __future__ import annotations
 
 import fcntl
 import gzip
+import json
 import os
 import shutil
+import signal
 import time
 from pathlib import Path
 
@@ -104,14 +113,11 @@ class BuildDir:
                                  "move it away or choose another --store")
         try:
             self.builds.mkdir(parents=True, exist_ok=True)
-            self._lock = open(self.builds / ".lock", "w")
+            self._lock = open(self.builds / ".lock", "a+")
         except OSError as err:
             raise StoreError(f"{self.store_dir}: cannot write: {err.strerror}") from None
-        try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._lock.close()
-            raise StoreError(f"{self.store_dir}: another build is running") from None
+        self._take_lock()
+        self.record_helpers([])
         self.clean()
         base, n = self.path, 0
         while True:
@@ -125,6 +131,48 @@ class BuildDir:
                 self._unlock()
                 raise StoreError(f"{self.store_dir}: cannot write: {err.strerror}") from None
 
+    def _take_lock(self) -> None:
+        """Lock the store for this build; clear the leftovers of a dead build that hold it."""
+        if self._try_lock():
+            return
+        holder = _read_holder(self._lock)
+        owner = holder.get("pid")
+        if owner is None or _alive(owner, holder.get("start")):
+            self._unlock()
+            running = f" (pid {owner})" if owner else ""
+            raise StoreError(f"{self.store_dir}: another build is running{running}")
+        for pid, start in holder.get("helpers", []):  # the dead build's parser processes
+            if _alive(pid, start):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        deadline = time.monotonic() + 5
+        while not self._try_lock():
+            if time.monotonic() > deadline:
+                self._unlock()
+                raise StoreError(f"{self.store_dir}: the lock is still held by processes of a "
+                                 f"build that ended (pid {owner}); end them and build again")
+            time.sleep(0.05)
+
+    def _try_lock(self) -> bool:
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
+
+    def record_helpers(self, pids: list[int]) -> None:
+        """Name this build and its parser processes ``pids`` in the lock file (for the next
+        build, should this one die and leave any of them behind)."""
+        me = os.getpid()
+        holder = {"pid": me, "start": _start_time(me),
+                  "helpers": [[pid, _start_time(pid)] for pid in pids]}
+        self._lock.seek(0)
+        self._lock.truncate()
+        self._lock.write(json.dumps(holder) + "\n")
+        self._lock.flush()
+
     def __exit__(self, *exc) -> None:
         try:
             if not self.published:
@@ -134,6 +182,8 @@ class BuildDir:
 
     def _unlock(self) -> None:
         if self._lock is not None:
+            if _read_holder(self._lock).get("pid") == os.getpid():
+                self._lock.truncate(0)  # nobody holds it now
             self._lock.close()  # closing releases the flock
             self._lock = None
 
@@ -164,6 +214,40 @@ class BuildDir:
         self.published = True
         self.clean()
         return sum(1 for p in self.builds.iterdir() if p.is_dir())
+
+
+def _start_time(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot, Linux), or None if it is gone:
+    with the pid, it tells a process from a later one that got the same pid."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return None if fields[0] in "ZX" else fields[19]  # a zombie has ended
+
+
+def _alive(pid: int, start: str | None) -> bool:
+    """Whether the process ``pid`` that started at ``start`` still runs."""
+    now = _start_time(pid)
+    if now is None:
+        try:
+            os.kill(pid, 0)  # no /proc (not Linux): the pid alone
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return start is None
+    return start is None or now == start
+
+
+def _read_holder(handle) -> dict:
+    """What the lock file says about the build holding it (empty when unreadable)."""
+    try:
+        handle.seek(0)
+        holder = json.loads(handle.read() or "{}")
+    except (OSError, ValueError):
+        return {}
+    return holder if isinstance(holder, dict) else {}
 
 
 MERGE = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"

@@ -79,6 +79,7 @@ class BNC(DefinedNamespace):
     Ministry: URIRef
     CouncilFormation: URIRef
     FicheGraph: URIRef
+    MetadataGraph: URIRef
     SourceFile: URIRef
     # object properties
     cites: URIRef
@@ -93,6 +94,7 @@ class BNC(DefinedNamespace):
     impactAssessment: URIRef
     kamerstuk: URIRef
     inDossier: URIRef
+    metadataRecord: URIRef
     coverLetter: URIRef
     batchMember: URIRef
     sentWith: URIRef

@@ -6,8 +6,12 @@ with ``@odata.nextLink``) and ``GET {base}/Document(<Id>)/resource`` (the file).
 parts of ``$filter`` the harvester sends (the fiche clause, ``Verwijderd eq true``,
 ``ApiGewijzigdOp ge <datetime>``) to its rows, logs every request, and plays faults queued in
 ``faults`` once each: an HTTP status (with optional Retry-After), ``"malformed"`` (a cut-off
-JSON page), ``"drop"`` (the connection closes mid-download) or ``"stall"`` (half a download,
-then silence).
+JSON page), ``"drop"`` (the connection closes mid-download), ``"stall"`` (half a download,
+then silence), ``("trickle", (nbytes, seconds))`` (the answer in pieces of ``nbytes`` every
+``seconds``), ``("huge", nbytes)`` (a listing page of ``nbytes`` streamed without a length;
+``("huge-declared", nbytes)`` announces it in Content-Length) or ``("redirect", url)`` (302).
+Misbehaviour of the listing itself: ``loop_back`` (the last page's nextLink is page 1 again)
+and ``endless`` (a nextLink on every page, for ever).
 
 >>> with FakeOData() as api:
 ...     api.add_document(_row("d1", "2013D1", "Fiche: Verordening X", 1677), b"%PDF-1.4 x")
@@ -30,8 +34,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 FIXTURES = Path(__file__).parent / "fixtures" / "odata"
 DOCX = Path(__file__).parent.parent / "data" / "fiches" / "2025D46581.docx"
-FICHE_FILTER = ("Soort eq 'Brief regering' and startswith(Onderwerp,'Fiche') and "
-                "Kamerstukdossier/any(k: k/Nummer eq 22112)")
+FICHE_FILTER = "Soort eq 'Brief regering' and startswith(Onderwerp,'Fiche')"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -66,6 +69,8 @@ class FakeOData:
         self.requests: list[dict] = []
         self.next_link_base: str | None = None  # set to make @odata.nextLink point elsewhere
         self.download_delay = 0.0  # seconds each download takes
+        self.loop_back = False  # the last page links back to the first
+        self.endless = False  # every page has a next page
         self.active = self.max_active = 0  # downloads in progress: now, at most
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -128,16 +133,20 @@ class FakeOData:
     # --- the API ---
 
     def _matches(self, row: dict, flt: str) -> bool:
+        """The filter as OData applies it: ``startswith`` is case-sensitive."""
         since = re.search(r"ApiGewijzigdOp ge (\S+?)\)?(?:\s|$)", flt)
         if since and _when(row["ApiGewijzigdOp"]) < _when(since.group(1)):
             return False
+        soort = re.search(r"Soort eq '([^']*)'", flt)
+        prefixes = re.findall(r"startswith\(Onderwerp,'([^']*)'\)", flt)
+        dossier = re.search(r"Kamerstukdossier/any\(k: k/Nummer eq (\d+)\)", flt)
         is_fiche = (
-            row["Soort"] == "Brief regering"
-            and (row["Onderwerp"] or "").lower().startswith(("fiche", "herzien"))
-            and any(k["Nummer"] == 22112 for k in row["Kamerstukdossier"])
+            soort is not None and row["Soort"] == soort.group(1)
+            and (row["Onderwerp"] or "").startswith(tuple(prefixes))
+            and (dossier is None or any(k["Nummer"] == int(dossier.group(1))
+                                        for k in row["Kamerstukdossier"]))
         )
-        return (is_fiche and "Kamerstukdossier/any(k: k/Nummer eq 22112)" in flt) or (
-            row["Verwijderd"] and "Verwijderd eq true" in flt)
+        return is_fiche or (row["Verwijderd"] and "Verwijderd eq true" in flt)
 
     def _take_fault(self, kind: str):
         with self.lock:
@@ -166,7 +175,12 @@ class FakeOData:
                     api.requests.append({"kind": kind, "id": match and match.group(1),
                                          "query": query, "ua": self.headers.get("User-Agent")})
                 fault = api._take_fault(kind)
-                if isinstance(fault, int) or isinstance(fault, tuple):
+                if isinstance(fault, tuple) and fault[0] == "redirect":
+                    return self._send(302, b"", "text/plain", {"Location": fault[1]})
+                if isinstance(fault, tuple) and fault[0] in ("huge", "huge-declared"):
+                    return self._huge(*fault)
+                if isinstance(fault, int) or (isinstance(fault, tuple)
+                                              and isinstance(fault[0], int)):
                     status, retry_after = fault if isinstance(fault, tuple) else (fault, None)
                     headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
                     return self._send(status, b'{"error": "fault"}', "application/json", headers)
@@ -176,18 +190,49 @@ class FakeOData:
                     return self._resource(match.group(1), fault)
                 self._send(404, b"not found", "text/plain")
 
-            def _send(self, status, body, ctype, headers=None, length=None) -> None:
+            def _send(self, status, body, ctype, headers=None, trickle=None) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body) if length is None else length))
+                self.send_header("Content-Length", str(len(body)))
                 for key, value in (headers or {}).items():
                     self.send_header(key, value)
                 self.end_headers()
-                self.wfile.write(body)
+                if trickle is None:
+                    self.wfile.write(body)
+                    return
+                piece, pause = trickle
+                try:
+                    for start in range(0, len(body), piece):
+                        self.wfile.write(body[start:start + piece])
+                        self.wfile.flush()
+                        time.sleep(pause)
+                except OSError:  # the client gave up
+                    self.close_connection = True
+
+            def _huge(self, kind, nbytes) -> None:
+                """A listing page of ``nbytes``: rows, streamed until done or refused."""
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                if kind == "huge-declared":
+                    self.send_header("Content-Length", str(nbytes))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                row = json.dumps(_row("h", "2013D1", "Fiche: " + "x" * 900, 1)).encode()
+                chunk = b",".join([row] * 64) + b","
+                sent = 0
+                try:
+                    self.wfile.write(b'{"value": [')
+                    while sent < nbytes:
+                        self.wfile.write(chunk)
+                        sent += len(chunk)
+                    self.wfile.write(row + b"]}")
+                except OSError:
+                    pass
+                self.close_connection = True
 
             def _list(self, query, fault) -> None:
                 flt = query.get("$filter", "")
-                if "Kamerstukdossier/any(k: k/Nummer eq 22112)" not in flt:
+                if "startswith(Onderwerp," not in flt:
                     return self._send(400, b'{"error": "unsupported filter"}', "application/json")
                 skip = int(query.get("$skip", 0))
                 with api.lock:
@@ -195,13 +240,18 @@ class FakeOData:
                     rows.sort(key=lambda r: (_when(r["ApiGewijzigdOp"]), str(r["Id"])))
                     page = json.loads(json.dumps(rows[skip:skip + api.page_size]))
                 body = {"@odata.context": api.base_url + "$metadata#Document", "value": page}
-                if skip + api.page_size < len(rows):
-                    body["@odata.nextLink"] = (api.next_link_base or api.base_url) + \
-                        "Document?" + urlencode({**query, "$skip": skip + api.page_size})
+                link = (api.next_link_base or api.base_url) + "Document?"
+                if skip + api.page_size < len(rows) or api.endless:
+                    body["@odata.nextLink"] = link + urlencode(
+                        {**query, "$skip": skip + api.page_size})
+                elif api.loop_back:
+                    first = {k: v for k, v in query.items() if k != "$skip"}
+                    body["@odata.nextLink"] = link + urlencode(first)
                 data = json.dumps(body).encode()
                 if fault == "malformed":
                     data = data[: len(data) // 2]
-                self._send(200, data, "application/json; odata.metadata=minimal")
+                self._send(200, data, "application/json; odata.metadata=minimal",
+                           trickle=_trickle(fault))
 
             def _resource(self, doc_id, fault) -> None:
                 with api.lock:
@@ -231,9 +281,14 @@ class FakeOData:
                         time.sleep(30)
                     self.close_connection = True
                     return
-                self._send(200, content, ctype)
+                self._send(200, content, ctype, trickle=_trickle(fault))
 
         return Handler
+
+
+def _trickle(fault):
+    """The (piece, pause) of a trickle fault, else None."""
+    return fault[1] if isinstance(fault, tuple) and fault[0] == "trickle" else None
 
 
 # --- PDF fiches -----------------------------------------------------------------------------

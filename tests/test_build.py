@@ -230,3 +230,82 @@ def test_a_rebuild_parses_only_what_changed_and_gives_the_same_graph(tmp_path):
     formations = {row["l"].value for row in open_read_only(store).query(
         f"SELECT ?l WHERE {{ ?f <{B}ontology#councilFormation> ?c . ?c <http://www.w3.org/2000/01/rdf-schema#label> ?l }}")}
     assert "Raad Buitenlandse Zaken" in formations and "Raad Algemene Zaken (RAZ)" not in formations
+
+
+def _helpers(store: Path) -> list[int]:
+    """The parser processes the running build names in its lock file."""
+    try:
+        holder = json.loads((builds_dir(store) / ".lock").read_text() or "{}")
+    except ValueError:  # being rewritten
+        return []
+    return [pid for pid, _ in holder.get("helpers", [])]
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in "ZX"
+
+
+def test_a_build_killed_while_parsing_blocks_no_later_build(tmp_path, big_corpus):
+    store = tmp_path / "store"
+    build([FICHES / "2025D17740.txt"], store)
+    proc = subprocess.Popen([sys.executable, "-m", "kgbuild", "build", str(big_corpus),
+                             "--store", str(store), "-j", "2"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not _helpers(store):  # the parse stage has started its parser processes
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    helpers = _helpers(store)
+    assert all(_running(pid) for pid in helpers)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    started = time.monotonic()
+    report = build([FICHES / "2025D17740.txt"], store)  # at once: no "another build is running"
+    assert report.exit_status == 0 and time.monotonic() - started < 30
+    assert not any(_running(pid) for pid in helpers)  # they died with their build
+
+
+def test_processes_a_dead_build_left_holding_the_lock_are_cleared(tmp_path):
+    """A process that inherited the lock (as parser processes of old versions did) and outlived
+    its build: the next build sees the build is dead, ends that process and goes on."""
+    store = tmp_path / "store"
+    build([FICHES / "2025D17740.txt"], store)
+    lock = builds_dir(store) / ".lock"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, sys, time\n"
+        f"f = open({str(lock)!r}, 'a+'); fcntl.flock(f, fcntl.LOCK_EX)\n"
+        "print('locked', flush=True); time.sleep(600)")], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline() == "locked\n"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    start = Path(f"/proc/{holder.pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    lock.write_text(json.dumps({"pid": int(dead), "start": "1", "helpers": [[holder.pid, start]]}))
+    try:
+        report = build([FICHES / "2025D17740.txt"], store)
+        assert report.exit_status == 0
+        assert holder.wait(10) == -signal.SIGKILL
+    finally:
+        holder.kill()
+
+
+def test_a_live_build_holding_the_lock_is_named(tmp_path):
+    store = tmp_path / "store"
+    build([FICHES / "2025D17740.txt"], store)
+    lock = builds_dir(store) / ".lock"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, json, os, time\n"
+        f"f = open({str(lock)!r}, 'a+'); fcntl.flock(f, fcntl.LOCK_EX)\n"
+        "f.truncate(0); f.write(json.dumps({'pid': os.getpid()})); f.flush()\n"
+        "print('locked', flush=True); time.sleep(600)")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        done = kgbuild("build", "data/fiches/2025D17740.txt", "--store", str(store))
+        assert done.returncode == 2
+        assert done.stderr.strip() == f"kgbuild: {store}: another build is running (pid {holder.pid})"
+    finally:
+        holder.kill()

@@ -19,7 +19,7 @@ import pytest
 from kgbuild import federation
 from kgbuild.federation import ServiceRefused, find_services, resolve_services
 from kgbuild.query import find_query
-from kgbuild.sandbox import network_namespace
+from kgbuild.network_isolation import network_namespace
 from kgbuild.serve import spawn
 from tests import cellar
 from tests.helpers import corpus_store, kgbuild, rows_of

@@ -211,13 +211,18 @@ def test_a_next_link_to_another_host_is_not_followed(api, tmp_path):
     api.next_link_base = "http://127.0.0.2:9/OData/v4/2.0/"  # never contacted
     summary = harvest(tmp_path, base_url=api.base_url, **FAST)
     assert not summary.complete
-    assert "nextLink leaves" in summary.errors[0] and len(api.listings()) == 1
+    assert "the next page leaves" in summary.errors[0] and len(api.listings()) == 1
     assert json.loads((tmp_path / "manifest.json").read_text())["high_water"] is None
+
+
+def _tk_only(args: tuple[str, ...]) -> list[str]:
+    """These tests harvest the open data alone (``fetch`` and ``update`` default to both sources)."""
+    return [args[0], "--source", "tk", *args[1:]] if args and args[0] in ("fetch", "update") else list(args)
 
 
 def _run_cli(*args: str) -> subprocess.Popen:
     code = "from kgbuild.cli import main; main()"
-    return subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-c", code, *_tk_only(args)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
 
@@ -413,3 +418,189 @@ def test_a_build_from_the_harvest_equals_a_build_from_the_files(tmp_path):
     assert sorted(harvested) == sorted(direct) == ["com-2013-534", "com-2025-723"]
     for key in harvested:
         assert len(harvested[key]) > 30 and isomorphic(harvested[key], direct[key]), key
+
+
+# --- a misbehaving server: every harvest ends by itself, within its limits ------------------
+
+
+def _cli_with_rusage(*args: str, timeout: float = 120) -> tuple[int, str, float, float]:
+    """Run ``kgbuild`` in a child: (exit status, stderr, seconds, peak memory in MB)."""
+    import os
+
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "kgbuild", *_tk_only(args)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        err = proc.stderr.read()
+    finally:
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, err, time.monotonic() - started, usage.ru_maxrss / 1024
+
+
+def _documents(root: Path) -> dict:
+    return json.loads((root / "manifest.json").read_text())["documents"]
+
+
+def _rerun_completes(api: fake.FakeOData, root: Path, fiches: int = 3) -> None:
+    summary = harvest(root, base_url=api.base_url, **FAST)
+    assert summary.finished, summary.errors
+    assert len(harvested_fiches(root)) == fiches and verify(root) == []
+
+
+def test_a_trickling_download_is_cut_off_at_the_minimum_rate(api, tmp_path):
+    api.fault("resource", ("trickle", (1, 0.05)))  # 20 bytes a second
+    started = time.monotonic()
+    summary = harvest(tmp_path, base_url=api.base_url, concurrency=1,
+                      **{**FAST, "timeout": 0.5, "min_rate": 1000})
+    assert time.monotonic() - started < 4
+    assert (summary.new, summary.failed, summary.finished) == (2, 1, False)
+    assert "slower than 1000 bytes/s" in summary.errors[0]
+    failed = [d for d in _documents(tmp_path).values() if d["status"] == "failed"]
+    assert len(failed) == 1 and "sha256" not in failed[0]
+    assert verify(tmp_path) == [] and not any((tmp_path / "tmp").iterdir())
+    _rerun_completes(api, tmp_path)
+
+
+def test_a_slow_download_is_cut_off_at_the_file_deadline(api, tmp_path):
+    api.fault("resource", ("trickle", (256, 0.05)))  # 5 kB/s: above the rate
+    started = time.monotonic()
+    summary = harvest(tmp_path, base_url=api.base_url, concurrency=1,
+                      **{**FAST, "file_deadline": 0.4, "min_rate": 100})
+    assert time.monotonic() - started < 5
+    assert summary.failed == 1 and "took longer than 0.4 s" in summary.errors[0]
+    assert verify(tmp_path) == []
+    _rerun_completes(api, tmp_path)
+
+
+def test_a_next_link_back_to_page_one_stops_the_listing(api, tmp_path):
+    api.loop_back = True
+    summary = harvest(tmp_path, base_url=api.base_url, **FAST)
+    assert len(api.listings()) == 2  # pages 1 and 2, then the link back to page 1
+    assert not summary.complete and not summary.finished
+    assert "listing stopped: page 3 is page 1 again" in summary.errors[0]
+    assert summary.new == 3  # what was listed is fetched all the same
+    assert json.loads((tmp_path / "manifest.json").read_text())["high_water"] is None
+    api.loop_back = False
+    _rerun_completes(api, tmp_path)
+
+
+def test_an_endless_listing_stops_at_the_page_limit(api, tmp_path):
+    api.endless = True
+    summary = harvest(tmp_path, base_url=api.base_url, **{**FAST, "max_pages": 5})
+    assert len(api.listings()) == 5 and summary.pages == 5
+    assert summary.errors == ["listing stopped: more than 5 pages"]
+    assert not summary.finished and verify(tmp_path) == []
+    api.endless = False
+    _rerun_completes(api, tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["huge", "huge-declared"])
+def test_a_huge_listing_page_is_refused_in_bounded_time_and_memory(api, tmp_path, kind):
+    api.fault("list", (kind, 200 * 1024 * 1024))
+    status, err, seconds, peak_mb = _cli_with_rusage(
+        "fetch", "--out", str(tmp_path), "--base-url", api.base_url, "--backoff", "0.001")
+    assert status == 1 and "Traceback" not in err
+    assert "listing stopped:" in err and "larger than 16 MB" in err
+    assert "partial: listing incomplete" in err
+    assert seconds < 30 and peak_mb < 250, (seconds, peak_mb)
+    assert verify(tmp_path) == []
+    _rerun_completes(api, tmp_path)
+
+
+def test_redirects_to_another_host_are_refused(api, tmp_path):
+    with fake.FakeOData() as other:
+        other.add_document(fake._row("z9", "2013D49999", "Fiche: Elders", 9), b"%PDF-1.4 elders")
+        api.fault("list", ("redirect", other.base_url + "Document?$filter=startswith(Onderwerp,"
+                                                        "'Fiche')"))
+        summary = harvest(tmp_path, base_url=api.base_url, **FAST)
+        assert not summary.complete and "redirected to another host" in summary.errors[0]
+        assert summary.new == 0 and not other.requests
+
+        api.fault("resource", ("redirect", other.base_url + "Document(z9)/resource"))
+        status, err, _, _ = _cli_with_rusage("fetch", "--out", str(tmp_path), "--base-url",
+                                             api.base_url, "--concurrency", "1")
+        assert status == 1 and "failed 1" in err and "redirected to another host" in err
+        assert not other.requests
+    documents = _documents(tmp_path)
+    assert sorted(documents) == ["a1", "b2", "e5"]  # none of the other host's rows
+    assert b"elders" not in b"".join(p.read_bytes() for p in tmp_path.glob("objects/**/*")
+                                     if p.is_file())
+    assert verify(tmp_path) == []
+    _rerun_completes(api, tmp_path)
+
+
+def test_same_host_redirects_are_followed_a_few_times(api, tmp_path):
+    target = api.base_url + "Document(b2)/resource"
+    api.fault("resource", ("redirect", target), times=2)  # twice: followed
+    summary = harvest(tmp_path, base_url=api.base_url, concurrency=1, **FAST)
+    assert summary.finished and summary.new == 3
+
+    api.change("b2", "2026-01-01T00:00:00Z", b"%PDF-1.4 changed")
+    api.fault("resource", ("redirect", "/OData/v4/2.0/Document(b2)/resource"), times=10)
+    summary = harvest(tmp_path, base_url=api.base_url, concurrency=1, **FAST)
+    assert summary.failed == 1 and "more than 3 redirects" in summary.errors[0]
+
+
+def test_max_time_stops_the_run_keeps_what_is_complete_and_says_what_is_left(api, tmp_path):
+    api.download_delay = 0.6
+    for n in range(4):
+        api.add_document(fake._row(f"x{n}", f"2014D0000{n}", f"Fiche {n}: Besluit", 1800 + n),
+                         small_fiche_pdf(f"Besluit {n}", f"COM(2014) {n + 1}"))
+    status, err, seconds, _ = _cli_with_rusage(
+        "fetch", "--out", str(tmp_path), "--base-url", api.base_url, "--concurrency", "1",
+        "--max-time", "1.5")
+    assert status == 1 and seconds < 10, err
+    assert "partial:" in err and "files left (--max-time 1.5 s is up)" in err
+    documents = _documents(tmp_path)
+    done = [d for d in documents.values() if d["status"] == "ok"]
+    assert 1 <= len(done) < 7
+    assert {d["status"] for d in documents.values()} == {"ok", "pending"}
+    assert verify(tmp_path) == []
+    api.download_delay = 0
+    _rerun_completes(api, tmp_path, fiches=7)
+
+
+def test_max_time_ends_a_download_in_progress(api, tmp_path):
+    api.fault("resource", ("trickle", (64, 0.05)))  # 1.3 kB/s: fast enough, but long
+    started = time.monotonic()
+    summary = harvest(tmp_path, base_url=api.base_url, concurrency=1,
+                      **{**FAST, "min_rate": 10, "max_time": 1.0})
+    assert time.monotonic() - started < 3
+    assert summary.stopped == "--max-time 1 s is up" and summary.left >= 1
+    assert summary.failed == 0 and verify(tmp_path) == []
+    _rerun_completes(api, tmp_path)
+
+
+def test_the_filter_finds_fiches_in_other_dossiers_in_every_casing(tmp_path):
+    with fake.FakeOData(page_size=10) as api:
+        def add(doc_id, subject, dossier=22112, soort="Brief regering"):
+            api.add_document(fake._row(doc_id, f"2016D{doc_id}", subject, 2, dossier=dossier,
+                                       soort=soort), b"%PDF-1.4 " + doc_id.encode())
+        add("f1", "Fiche: Verordening A")
+        add("f2", "fiche: Richtlijn B")  # lower case
+        add("f3", "Herzien Fiche: Verordening C")
+        add("f4", "Herziene fiche: Besluit D")
+        add("f5", "Fiche: Mededeling E", dossier=34604)  # filed in another dossier
+        add("f6", "Fiche 2: Verordening F", dossier=36365)
+        add("n1", "Herziening van de werkwijze BNC-fiches")  # not a fiche
+        add("n2", "Herziene planning BNC-fiches")
+        add("n3", "Fiches over de Commissievoorstellen van mei", dossier=34604)
+        add("n4", "Fiche: Verordening G", soort="Verslag")
+        summary = harvest(tmp_path, base_url=api.base_url, **FAST)
+        flt = api.listings()[0]["query"]["$filter"]
+    assert summary.finished and "Herzien'" not in flt and "Kamerstukdossier" not in flt
+    assert sorted(api.downloads()) == ["f1", "f2", "f3", "f4", "f5", "f6"]
+    assert sorted(f.entry["Id"] for f in harvested_fiches(tmp_path)) == [
+        "f1", "f2", "f3", "f4", "f5", "f6"]
+
+
+def test_a_trickling_listing_page_stops_the_listing(api, tmp_path):
+    api.fault("list", ("trickle", (4, 0.05)))  # 80 bytes a second
+    started = time.monotonic()
+    summary = harvest(tmp_path, base_url=api.base_url, **{**FAST, "timeout": 0.5,
+                                                           "min_rate": 1000})
+    assert time.monotonic() - started < 4
+    assert not summary.complete and "slower than 1000 bytes/s" in summary.errors[0]
+    assert summary.new == 0 and verify(tmp_path) == []
+    _rerun_completes(api, tmp_path)

@@ -35,6 +35,7 @@ CORE_RELTYPE = (
     "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
 )
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MAX_LETTERS = 10  # Word writes 27 as "aa"; a number of more letters than this is no list label
 
 
 def _w(name: str) -> str:
@@ -60,14 +61,15 @@ def read_docx(data: bytes, source: str) -> Document:
     kgbuild.errors.InputError: x.docx: corrupt .docx: not a readable zip archive (File is not a zip file)
     """
     word = _open(data, source)
+    _check_parts(word, source)
     try:
-        styles = _Styles(word.styles.element)
-        numbering = _Numbering(_numbering_element(word), styles)
+        styles = _Styles(_library_step(lambda: word.styles.element, source, "word/styles.xml"))
+        numbering = _Numbering(_numbering_element(word, source), styles)
         links = {rid: rel.target_ref for rid, rel in word.part.rels.items() if rel.is_external}
         reader = _BodyReader(styles, numbering, links)
         blocks = reader.blocks(word.element.find(_w("body")))
         footnotes = _footnotes(word, source)
-        metadata = _metadata(word)
+        metadata = _library_step(lambda: _metadata(word), source, "docProps/core.xml")
     except (ValueError, KeyError, etree.LxmlError) as err:
         raise InputError(source, f"corrupt .docx: {_detail(err)}") from None
     return Document(source=source, format="docx", blocks=blocks, footnotes=footnotes,
@@ -91,6 +93,7 @@ def _open(data: bytes, source: str):
         raise InputError(source, f"corrupt .docx: not a readable zip archive ({err})") from None
     if "word/document.xml" not in names:
         raise InputError(source, "not a .docx: no word/document.xml in the zip archive")
+    _check_roots(data, source)
     try:
         word = docx.Document(io.BytesIO(data))
     except etree.XMLSyntaxError as err:
@@ -106,11 +109,94 @@ def _open(data: bytes, source: str):
         match = re.search(r"content type is '([^']+)'", str(err))
         reason = f"its main part is {match.group(1)}" if match else _detail(err)
         raise InputError(source, f"not a Word document: {reason}") from None
+    except AttributeError as err:  # python-docx on a package part of another kind
+        raise InputError(source, f"corrupt .docx: a package part has the wrong root element "
+                                 f"or content type ({_detail(err)})") from None
     except (OpcError, NotImplementedError, RuntimeError, OSError, etree.LxmlError) as err:
         raise InputError(source, f"not a readable .docx: {_detail(err)}") from None
     if word.element.find(_w("body")) is None:
         raise InputError(source, "corrupt .docx: word/document.xml has no w:body")
     return word
+
+
+# The root element each well-known part must have (python-docx assumes it and fails with an
+# AttributeError somewhere later when it is another).
+PKG_NS = "http://schemas.openxmlformats.org/package/2006"
+_ROOTS = {
+    "[Content_Types].xml": f"{{{PKG_NS}/content-types}}Types",
+    "word/document.xml": _w("document"),
+    "word/styles.xml": _w("styles"),
+    "word/numbering.xml": _w("numbering"),
+    "word/footnotes.xml": _w("footnotes"),
+    "docProps/core.xml": f"{{{PKG_NS}/metadata/core-properties}}coreProperties",
+}
+_RELS_ROOT = f"{{{PKG_NS}/relationships}}Relationships"
+# The content type of each part the reader uses, by the relationship that leads to it.
+_PART_TYPES = {
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles":
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml",
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering":
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml",
+    FOOTNOTES_RELTYPE:
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml",
+}
+CORE_TYPE = "application/vnd.openxmlformats-package.core-properties+xml"
+
+
+def _qname(tag: str) -> str:
+    """
+    >>> _qname(_w("body")), _qname("{urn:x}y"), _qname("z")
+    ('w:body', '{urn:x}y', 'z')
+    """
+    return tag.replace(f"{{{W_NS}}}", "w:")
+
+
+def _check_roots(data: bytes, source: str) -> None:
+    """``InputError`` when a well-known part has another root element than its kind's (read
+    up to the root's start tag only)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            expected = _RELS_ROOT if name.endswith(".rels") else _ROOTS.get(name)
+            if expected is None:
+                continue
+            try:
+                with archive.open(name) as stream:
+                    events = etree.iterparse(stream, events=("start",),
+                                             resolve_entities=False, no_network=True)
+                    _, root = next(events)
+                    if root.tag != expected:
+                        for _ in events:  # a wrong root, unless the part is not well-formed
+                            pass
+            except (etree.XMLSyntaxError, StopIteration, zipfile.BadZipFile, zlib.error,
+                    EOFError):
+                continue  # not well-formed or damaged: python-docx or the syntax check names it
+            if root.tag != expected:
+                raise InputError(source, f"corrupt .docx: {name} has the root element "
+                                         f"{_qname(root.tag)}, not {_qname(expected)}")
+
+
+def _check_parts(word, source: str) -> None:
+    """``InputError`` when a part the reader uses was declared with another content type
+    (python-docx then loads it as a plain part, without the properties it needs)."""
+    rels = [(rel, _PART_TYPES[rel.reltype]) for rel in word.part.rels.values()
+            if rel.reltype in _PART_TYPES and not rel.is_external]
+    rels += [(rel, CORE_TYPE) for rel in word.part.package.rels.values()
+             if rel.reltype == CORE_RELTYPE and not rel.is_external]
+    for rel, expected in rels:
+        part = rel.target_part
+        if part.content_type != expected:
+            raise InputError(source, f"corrupt .docx: {part.partname[1:]} has the content "
+                                     f"type {part.content_type}, not {expected}")
+
+
+def _library_step(step, source: str, part: str):
+    """Run a python-docx accessor; its ``AttributeError`` on a part of another kind (a root
+    element or content type that the checks above do not know) is an ``InputError``."""
+    try:
+        return step()
+    except AttributeError as err:
+        raise InputError(source, f"corrupt .docx: {part} is not what its kind needs "
+                                 f"({_detail(err)})") from None
 
 
 def _bad_xml_part(data: bytes) -> str | None:
@@ -227,10 +313,11 @@ def _level(lvl) -> _Level:
     )
 
 
-def _numbering_element(word):
+def _numbering_element(word, source: str):
     """The root of word/numbering.xml, or None when the document has no numbering."""
     try:
-        return word.part.numbering_part.element
+        return _library_step(lambda: word.part.numbering_part.element, source,
+                             "word/numbering.xml")
     except (KeyError, NotImplementedError):
         return None
 
@@ -346,6 +433,12 @@ def _format_number(n: int, fmt: str) -> str:
     ['3', 'c', 'C', 'iii']
     >>> _format_number(7, "decimalZero"), _format_number(5, "bullet"), _format_number(2, "none")
     ('07', '•', '')
+
+    A number read from the file (``w:start`` of 2,000,000,000) gives at most ``MAX_LETTERS``
+    letters; beyond, the decimal number:
+
+    >>> _format_number(2_000_000_000, "lowerLetter")
+    '2000000000'
     """
     if fmt == "bullet":
         return "•"
@@ -353,7 +446,7 @@ def _format_number(n: int, fmt: str) -> str:
         return ""
     if fmt == "decimalZero":
         return f"{n:02d}"
-    if n > 0 and fmt in ("lowerLetter", "upperLetter"):
+    if 0 < n <= 26 * MAX_LETTERS and fmt in ("lowerLetter", "upperLetter"):
         letters = chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)
         return letters.upper() if fmt == "upperLetter" else letters
     if 0 < n < 4000 and fmt in ("lowerRoman", "upperRoman"):

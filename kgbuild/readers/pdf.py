@@ -137,6 +137,7 @@ def _extract(data: bytes, source: str) -> tuple[list[list[Line]], dict[str, str]
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
 
+    _check_references(data, source)
     try:
         parser = PDFParser(io.BytesIO(data))
         document = PDFDocument(parser)
@@ -151,8 +152,8 @@ def _extract(data: bytes, source: str) -> tuple[list[list[Line]], dict[str, str]
         info = _info(document)
     except (PDFPasswordIncorrect, PDFEncryptionError):
         raise InputError(source, "PDF is encrypted (a password is needed to read it)") from None
-    except InputError:
-        raise
+    except (InputError, MemoryError, RecursionError):
+        raise  # the reader boundary (kgbuild.readers.read_bytes) words the last two
     except Exception as err:  # pdfminer raises many types on damaged files
         reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
         reason = re.sub(r"\s*[!?].*$", "", reason)[:120] or type(err).__name__
@@ -160,6 +161,29 @@ def _extract(data: bytes, source: str) -> tuple[list[list[Line]], dict[str, str]
     if not pages:
         raise InputError(source, "corrupt PDF (no pages)")
     return pages, info
+
+
+_ALIAS_RE = re.compile(rb"(?<![0-9])(\d+)\s+\d+\s+obj\s*(\d+)\s+\d+\s+R\s*endobj")
+
+
+def _check_references(data: bytes, source: str) -> None:
+    """``InputError`` when an object is nothing but a reference that leads back to itself
+    (``1 0 obj 1 0 R endobj``): pdfminer would follow it for ever. Objects inside compressed
+    object streams are not seen here; the sandbox's time limit stops those.
+
+    >>> _check_references(b"%PDF-1.4 1 0 obj 2 0 R endobj 2 0 obj 1 0 R endobj", "x.pdf")
+    Traceback (most recent call last):
+    ...
+    kgbuild.errors.InputError: x.pdf: corrupt PDF (object 1 refers back to itself)
+    """
+    alias = {int(a): int(b) for a, b in _ALIAS_RE.findall(data)}
+    for start in alias:
+        seen, current = {start}, alias[start]
+        while current in alias:
+            if current in seen:
+                raise InputError(source, f"corrupt PDF (object {current} refers back to itself)")
+            seen.add(current)
+            current = alias[current]
 
 
 def _info(document) -> dict[str, str]:
