@@ -365,7 +365,8 @@ def _stages(paths: list[Path], report: BuildReport, target: BuildDir, *, base: s
                              f"{err.strerror or err}") from None
     _check_interrupted()
     with _Stage(report, "index"):  # the full-text search index, in the build dir: swapped with it
-        passages = _index(by_key, report, build_dir, base=base)
+        titles = {f"{p['dossier']}-{p['number']}": p["title"] for p in papers if p.get("title")}
+        passages = _index(by_key, report, build_dir, base=base, cited_titles=titles)
     report.counts = {
         "search_passages": passages,
         "files": len(paths), "parsed": len(paths) - len(report.failures),
@@ -377,14 +378,15 @@ def _stages(paths: list[Path], report: BuildReport, target: BuildDir, *, base: s
 
 
 def _index(by_key: dict[str, list[tuple[str, FicheRecord]]], report: BuildReport,
-           build_dir: Path, *, base: str) -> int:
-    """Index the text of every mapped fiche (``kgbuild.search``); returns the passages."""
+           build_dir: Path, *, base: str, cited_titles: dict[str, str]) -> int:
+    """Index the text of every mapped fiche and the titles of the papers it cites
+    (``kgbuild.search``); returns the passages."""
     from .search import INDEX_DIR, build_index
 
     mapped = [fiche["key"] for fiche in report.fiches]
     records = ((f"{base}id/fiche/{key}", pick([r for _, r in by_key[key]])) for key in mapped)
     try:
-        return build_index(records, build_dir / INDEX_DIR).passages
+        return build_index(records, build_dir / INDEX_DIR, cited_titles=cited_titles).passages
     except (OSError, ValueError) as err:
         raise StoreError(f"{report.store}: cannot write the search index: "
                          f"{getattr(err, 'strerror', None) or err}") from None

@@ -42,7 +42,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Iterable, Mapping, Protocol
 
 import pyoxigraph as ox
 
@@ -129,8 +129,10 @@ def _slug(text: str) -> str:
     return slug(re.sub(r"^\s*ministerie\s+van\s+", "", text, flags=re.I))
 
 
-def passages(record) -> Iterable[tuple[str, str, str]]:
-    """``(section, anchor, text)`` of every passage of a record, in page order.
+def passages(record, cited_titles: Mapping[str, str] | None = None) -> Iterable[tuple[str, str, str]]:
+    """``(section, anchor, text)`` of every passage of a record, in page order; with
+    ``cited_titles`` (Kamerstuk key -> title, from the harvested metadata records), the titles of
+    the Kamerstukken it cites come last.
 
     >>> from kgbuild.record import FicheRecord, Footnote
     >>> list(passages(FicheRecord(title="T", sections={"competence": "a\\n\\nb"},
@@ -151,10 +153,15 @@ def passages(record) -> Iterable[tuple[str, str, str]]:
     for note in record.footnotes or ():
         if note.text.strip():
             yield "footnote", f"footnote-{note.id}", " ".join(note.text.split())
+    for ref in record.cited_kamerstukken or ():
+        if (cited_titles or {}).get(ref.key):
+            yield "cited_kamerstukken", "cited-kamerstukken", " ".join(cited_titles[ref.key].split())
 
 
-def build_index(records_with_iris: Iterable[tuple[str, object]], path: str | Path) -> IndexStats:
-    """Index every ``(fiche IRI, FicheRecord)`` into a new directory ``path`` (replaced if there)."""
+def build_index(records_with_iris: Iterable[tuple[str, object]], path: str | Path, *,
+                cited_titles: Mapping[str, str] | None = None) -> IndexStats:
+    """Index every ``(fiche IRI, FicheRecord)`` into a new directory ``path`` (replaced if there),
+    with the titles of the Kamerstukken each cites where ``cited_titles`` has them."""
     import time
 
     import tantivy
@@ -178,7 +185,7 @@ def build_index(records_with_iris: Iterable[tuple[str, object]], path: str | Pat
             v = "-".join(value.casefold().split())
             verdicts += [f"{aspect}:{v}", f"any:{v}"]
         key = fiche.rsplit("/", 1)[1]
-        texts = list(passages(record))
+        texts = list(passages(record, cited_titles))
         units = [("fiche", "", "", "\n".join(text for _, _, text in texts))]
         for kind, section, anchor, text in units + [("passage", *t) for t in texts]:
             doc = tantivy.Document()

@@ -24,6 +24,7 @@ from kgbuild.parse import parse_document, parse_file  # noqa: E402
 from kgbuild.readers.text import read_text  # noqa: E402
 from kgbuild.record import record_from_json  # noqa: E402
 from kgbuild.report import harvest_report  # noqa: E402
+from kgbuild.search import INDEX_DIR, search  # noqa: E402
 from kgbuild.sru import cited_in_store, harvest_cited, harvest_fiches, is_fiche, read_response  # noqa: E402
 from kgbuild.store import current, open_read_only  # noqa: E402
 from kgbuild.validate import validate_store  # noqa: E402
@@ -224,6 +225,10 @@ def test_cited_kamerstukken_get_title_kind_and_date_incrementally(sru, tmp_path)
     [row] = rows_of(result.stdout)
     assert row["kamerstukTitle"] == "Strategisch Actieplan voor Artificiële Intelligentie"
     assert row["kamerstukKind"] == "Brief regering"
+    # The full-text search finds the fiche by the cited paper's title, quoted as a passage.
+    [hit] = [h for h in search(tmp_path / "store" / INDEX_DIR, '"Strategisch Actieplan"')
+             if h.anchor == "cited-kamerstukken"]
+    assert "Strategisch Actieplan" in hit.snippet
     # Again: nothing changed, nothing is downloaded; a changed record is fetched again.
     again = harvest_cited(tmp_path, cited, sru_url=sru.sru_url, **FAST)
     assert again.finished and again.new == again.changed == 0 and len(sru.downloads()) == fetched
