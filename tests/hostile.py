@@ -17,7 +17,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from docxgen import make_fiche_docx
+from tests.docxgen import make_fiche_docx
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 FICHE_BLOCKS = [("title", "Fiche 1: Verordening X"), ("heading0", "Algemene gegevens"),

@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-import hostile  # noqa: E402
+from tests import hostile
 
 ROOT = Path(__file__).resolve().parent.parent
 FICHES = ROOT / "data" / "fiches"
