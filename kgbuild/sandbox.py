@@ -77,8 +77,11 @@ class _Worker:
         if not self.inflight:
             self.deadline = time.monotonic() + self.limits.seconds
         self.inflight.append(path)
-        self.proc.stdin.write(json.dumps({"path": str(path)}).encode() + b"\n")
-        self.proc.stdin.flush()
+        try:
+            self.proc.stdin.write(json.dumps({"path": str(path)}).encode() + b"\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:  # it died: its output ends, and the pool sees why
+            pass
 
     def done(self) -> Path:
         """The file a result just came for; the next one's clock starts."""
@@ -258,7 +261,7 @@ def _child(limits: Limits, parent: int) -> None:
         resource.setrlimit(resource.RLIMIT_CPU,
                            (int(_cpu_seconds() + limits.seconds) + 2, hard))
         answer = parse_job(task["path"], limits)
-        results.write(json.dumps(answer, ensure_ascii=False) + "\n")
+        results.write(json.dumps(answer) + "\n")  # ASCII: any file name survives the trip
         results.flush()
         if answer.get("restart"):
             break

@@ -8,18 +8,13 @@ gigabytes inflated; nothing is stored in the repository.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-import tempfile
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from tests import hostile
+from tests.helpers import kgbuild_measured
 
 ROOT = Path(__file__).resolve().parent.parent
 FICHES = ROOT / "data" / "fiches"
@@ -28,24 +23,8 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml"
 
 
 def run(*args: str, timeout: float = 120) -> tuple[int, str, str, float, float]:
-    """``kgbuild ARGS`` in a child: (status, stdout, stderr, seconds, peak MB of the command
-    and of its parser processes, which it waits for)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "kgbuild", *args], cwd=ROOT,
-                                stdout=out, stderr=err)
-        timer = threading.Timer(timeout, proc.kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        took = time.monotonic() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return (proc.returncode, out.read().decode(), err.read().decode(), took,
-                usage.ru_maxrss / 1024)
+    """``kgbuild ARGS``: (status, stdout, stderr, seconds, peak MB with its parser processes)."""
+    return kgbuild_measured(*args, timeout=timeout)
 
 
 def parse_fails(path: Path, *options: str, seconds: float = 30, peak_mb: float = 400) -> str:
