@@ -247,6 +247,9 @@ def _child(limits: Limits, parent: int) -> None:
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides
     memory = limits.memory_mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:  # already limited from outside: never ask for more
+        memory = min(memory, hard)
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     results = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # stray prints of a library go where stderr goes, not into the results
