@@ -1,11 +1,12 @@
 """``kgbuild build``: parse, map, reason and load fiches into a new on-disk Oxigraph store.
 
-Steps: find the source files (``iter_sources``), parse them (``kgbuild.parse.parse_file``, over
-``jobs`` processes), keep one record per fiche IRI (``pick``), map each to its named graph
-(``kgbuild.mapping``), materialise the OWL 2 RL entailments into ``{base}graph/inferred``
-(``kgbuild.reason``), bulk-load everything into a new build directory, index the fiches' text
-for full-text search (``kgbuild.search``, ``search/`` in the build directory), write
-``dump.nq.gz`` and ``report.json`` and swap the store link (``kgbuild.store``).
+Steps: find the source files (``iter_sources``), parse them (``kgbuild.parse.parse_file``, in
+``jobs`` parser processes under limits, ``kgbuild.sandbox``), keep one record per fiche IRI
+(``pick``), map each to its named graph (``kgbuild.mapping``), materialise the OWL 2 RL
+entailments into ``{base}graph/inferred`` (``kgbuild.reason``), bulk-load everything into a new
+build directory, index the fiches' text for full-text search (``kgbuild.search``, ``search/`` in
+the build directory), write ``dump.nq.gz`` and ``report.json`` and swap the store link
+(``kgbuild.store``).
 
 A file that cannot be parsed is reported (``log`` line and ``report.failures``) and skipped; the
 build goes on. Exit status of the command: 0 all parsed, 1 some failed, 2 an error that stopped
@@ -223,14 +224,16 @@ def parse_all(paths: list[Path], *, jobs: int = 1, limits: Limits | None = None,
     if not paths:
         return
     with ParserPool(min(jobs, len(paths)), limits) as pool:
+        pids = pool.pids()
         if started:
-            started(pool.pids())
+            started(pids)
         for result in pool.run(paths, check=_check_interrupted):
             yield result
             if progress:
                 progress(1)
-            if started:
-                started(pool.pids())
+            if started and pool.pids() != pids:  # a process was replaced
+                pids = pool.pids()
+                started(pids)
 
 
 _signalled: list[int] = []  # signals received during the running build

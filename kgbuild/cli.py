@@ -15,6 +15,7 @@ import click
 
 from . import __version__
 from .errors import KgbuildError
+from .readers import Limits as ReadLimits
 
 
 @click.group()
@@ -26,26 +27,26 @@ def cli() -> None:
 def _read_limit_options(func, *, file_mb: bool = True):
     """The limits every file is read under (``kgbuild.readers.Limits``): parse, build, update."""
     opts = [
-        click.option("--max-seconds", type=click.FloatRange(0.1), default=60.0,
+        click.option("--max-seconds", type=click.FloatRange(0.1), default=ReadLimits.seconds,
                      show_default=True, help="Wall time to read and parse one file."),
-        click.option("--max-memory-mb", type=click.IntRange(256), default=1024,
+        click.option("--max-memory-mb", type=click.IntRange(256), default=ReadLimits.memory_mb,
                      show_default=True, help="Memory (address space) of a parser process."),
-        click.option("--max-uncompressed-mb", type=click.FloatRange(0.001), default=256.0,
-                     show_default=True, help="What a .docx may inflate to (all its parts)."),
+        click.option("--max-uncompressed-mb", type=click.FloatRange(0.001),
+                     default=ReadLimits.uncompressed_mb, show_default=True,
+                     help="What a .docx may inflate to (all its parts)."),
     ]
     if file_mb:
-        opts.append(click.option("--max-file-mb", type=click.FloatRange(0.001), default=64.0,
-                                 show_default=True, help="Largest file to read."))
+        opts.append(click.option("--max-file-mb", type=click.FloatRange(0.001),
+                                 default=ReadLimits.file_mb, show_default=True,
+                                 help="Largest file to read."))
     for opt in reversed(opts):
         func = opt(func)
     return func
 
 
 def _read_limits(max_seconds: float, max_memory_mb: int, max_uncompressed_mb: float,
-                 max_file_mb: float):
-    from .readers import Limits
-
-    return Limits(seconds=max_seconds, memory_mb=max_memory_mb, file_mb=max_file_mb,
+                 max_file_mb: float) -> ReadLimits:
+    return ReadLimits(seconds=max_seconds, memory_mb=max_memory_mb, file_mb=max_file_mb,
                   uncompressed_mb=max_uncompressed_mb)
 
 

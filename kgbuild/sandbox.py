@@ -77,8 +77,11 @@ class _Worker:
         if not self.inflight:
             self.deadline = time.monotonic() + self.limits.seconds
         self.inflight.append(path)
-        self.proc.stdin.write(json.dumps({"path": str(path)}).encode() + b"\n")
-        self.proc.stdin.flush()
+        try:
+            self.proc.stdin.write(json.dumps({"path": str(path)}).encode() + b"\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:  # it died: its output ends, and the pool sees why
+            pass
 
     def done(self) -> Path:
         """The file a result just came for; the next one's clock starts."""
@@ -244,6 +247,9 @@ def _child(limits: Limits, parent: int) -> None:
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides
     memory = limits.memory_mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:  # already limited from outside: never ask for more
+        memory = min(memory, hard)
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     results = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # stray prints of a library go where stderr goes, not into the results
@@ -258,7 +264,7 @@ def _child(limits: Limits, parent: int) -> None:
         resource.setrlimit(resource.RLIMIT_CPU,
                            (int(_cpu_seconds() + limits.seconds) + 2, hard))
         answer = parse_job(task["path"], limits)
-        results.write(json.dumps(answer, ensure_ascii=False) + "\n")
+        results.write(json.dumps(answer) + "\n")  # ASCII: any file name survives the trip
         results.flush()
         if answer.get("restart"):
             break

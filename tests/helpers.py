@@ -34,3 +34,36 @@ def rows_of(stdout: str) -> list[dict[str, str]]:
     """The rows of a SPARQL JSON result, as plain strings."""
     data = json.loads(stdout)
     return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
+
+
+# A fresh, small interpreter runs the command: the peak memory the kernel reports for a
+# process includes that of the process it was started from, so a command started straight
+# from pytest would carry pytest's own size in its figure.
+_MEASURE = """
+import os, signal, sys
+timeout, report, args = float(sys.argv[1]), sys.argv[2], sys.argv[3:]
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, "-m", "kgbuild", *args])
+signal.signal(signal.SIGALRM, lambda *_: os.kill(pid, signal.SIGKILL))
+signal.setitimer(signal.ITIMER_REAL, timeout)
+_, status, usage = os.wait4(pid, 0)
+with open(report, "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status) % 256)
+"""
+
+
+def kgbuild_measured(*args: str, timeout: float = 120) -> tuple[int, str, str, float, float]:
+    """Run ``kgbuild ARGS``: (exit status, stdout, stderr, seconds, peak resident MB of the
+    command and of the child processes it waited for, such as its parser processes)."""
+    import tempfile
+    import time
+
+    with tempfile.NamedTemporaryFile("r") as report:
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, "-c", _MEASURE, str(timeout), report.name, *args],
+                              capture_output=True, text=True, cwd=ROOT, timeout=timeout + 30)
+        took = time.monotonic() - started
+        peak_kb = float(report.read() or 0)
+    return done.returncode, done.stdout, done.stderr, took, peak_kb / 1024

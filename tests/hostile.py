@@ -18,8 +18,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))  # collected on its own (doctests), too
-from docxgen import make_fiche_docx  # noqa: E402
+from tests.docxgen import make_fiche_docx
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 FICHE_BLOCKS = [("title", "Fiche 1: Verordening X"), ("heading0", "Algemene gegevens"),

@@ -24,6 +24,7 @@ import odata_server as fake  # noqa: E402
 from kgbuild.fetch import (  # noqa: E402
     USER_AGENT, apply_metadata, harvest, harvested_fiches, parse_source, read_harvested, verify)
 from kgbuild.parse import parse_file  # noqa: E402
+from tests.helpers import kgbuild_measured  # noqa: E402
 
 FAST = {"backoff": 0.001, "max_wait": 2.0, "retries": 2, "timeout": 5.0}
 DOCX_BYTES = fake.DOCX.read_bytes()
@@ -425,17 +426,8 @@ def test_a_build_from_the_harvest_equals_a_build_from_the_files(tmp_path):
 
 def _cli_with_rusage(*args: str, timeout: float = 120) -> tuple[int, str, float, float]:
     """Run ``kgbuild`` in a child: (exit status, stderr, seconds, peak memory in MB)."""
-    import os
-
-    started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "kgbuild", *_tk_only(args)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        err = proc.stderr.read()
-    finally:
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, err, time.monotonic() - started, usage.ru_maxrss / 1024
+    status, _, err, seconds, peak = kgbuild_measured(*_tk_only(args), timeout=timeout)
+    return status, err, seconds, peak
 
 
 def _documents(root: Path) -> dict:

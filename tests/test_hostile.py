@@ -8,19 +8,13 @@ gigabytes inflated; nothing is stored in the repository.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-import tempfile
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-import hostile  # noqa: E402
+from tests import hostile
+from tests.helpers import kgbuild_measured
 
 ROOT = Path(__file__).resolve().parent.parent
 FICHES = ROOT / "data" / "fiches"
@@ -28,34 +22,9 @@ W = hostile.W
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml"
 
 
-# A child's peak RSS counts the pages of the process it was forked from: the command is started
-# by this small launcher, fresh from exec, so the figure is the command's own, whatever the size
-# of the test process.
-_LAUNCH = ("import os, subprocess, sys\n"
-           "p = subprocess.Popen([sys.executable, '-m', 'kgbuild', *sys.argv[2:]])\n"
-           "_, status, usage = os.wait4(p.pid, 0)\n"
-           "open(sys.argv[1], 'w').write(f'{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}')\n")
-
-
 def run(*args: str, timeout: float = 120) -> tuple[int, str, str, float, float]:
-    """``kgbuild ARGS`` in a child: (status, stdout, stderr, seconds, peak MB of the command
-    and of its parser processes, which it waits for)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
-            tempfile.NamedTemporaryFile("r") as result:
-        started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-c", _LAUNCH, result.name, *args], cwd=ROOT,
-                                stdout=out, stderr=err, start_new_session=True)
-        timer = threading.Timer(timeout, lambda: os.killpg(proc.pid, 9))
-        timer.start()
-        try:
-            proc.wait()
-        finally:
-            timer.cancel()
-        took = time.monotonic() - started
-        out.seek(0)
-        err.seek(0)
-        status, maxrss = (result.read().split() + ["-9", "0"])[:2]
-        return (int(status), out.read().decode(), err.read().decode(), took, int(maxrss) / 1024)
+    """``kgbuild ARGS``: (status, stdout, stderr, seconds, peak MB with its parser processes)."""
+    return kgbuild_measured(*args, timeout=timeout)
 
 
 def parse_fails(path: Path, *options: str, seconds: float = 30, peak_mb: float = 400) -> str:

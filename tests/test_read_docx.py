@@ -472,3 +472,48 @@ def test_generator_refuses_unknown_kinds_and_missing_footnotes():
         make_fiche_docx(None, [("kop", "tekst")])
     with pytest.raises(ValueError, match="numbered must be"):
         make_fiche_docx(None, [("para", "tekst")], numbered="soms")
+
+
+def _damaged(data: bytes, rng) -> bytes:
+    out = bytearray(data)
+    for _ in range(rng.randint(1, 3)):
+        at = rng.randrange(len(out))
+        kind = rng.choice(("flip", "delete", "copy", "number"))
+        if kind == "flip":
+            out[at] = rng.randrange(32, 127)
+        elif kind == "delete":
+            del out[at:at + rng.randint(1, 40)]
+        elif kind == "copy":
+            out[at:at] = out[rng.randrange(len(out)):][:rng.randint(1, 80)]
+        else:
+            out[at:at] = rng.choice((b"99999999999", b"-1", b"0"))
+    return bytes(out)
+
+
+def test_damaged_packages_and_parts_read_or_fail_in_one_line():
+    """What python-docx, zipfile and lxml raise on damaged input is caught by type: every
+    damaged copy (the zip's bytes, or one XML part's text) reads, or fails in one line."""
+    import random
+
+    rng = random.Random(7)
+    original = make_fiche_docx(None, [("title", "Fiche 1: X"), ("item1", "Titel voorstel"),
+                                      ("para", "tekst[^1]"), ("table", [["a", "b"]])],
+                               {1: "noot"}, core_title="T")
+    parts = ["word/document.xml", "word/numbering.xml", "word/styles.xml",
+             "word/footnotes.xml", "[Content_Types].xml", "word/_rels/document.xml.rels",
+             "docProps/core.xml"]
+    outcomes = {"read": 0, "refused": 0}
+    for n in range(400):
+        if n % 2:
+            data = _damaged(original, rng)
+        else:
+            name = rng.choice(parts)
+            part = zipfile.ZipFile(io.BytesIO(original)).read(name)
+            data = rewrite(original, name, _damaged(part, rng))
+        try:
+            read_bytes(data, "m.docx")
+            outcomes["read"] += 1
+        except InputError as err:
+            assert str(err).startswith("m.docx: ") and "\n" not in str(err)
+            outcomes["refused"] += 1
+    assert outcomes["read"] and outcomes["refused"]

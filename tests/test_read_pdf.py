@@ -156,3 +156,42 @@ def _pages(data: bytes):
     from pdfminer.pdfpage import PDFPage
 
     return PDFPage.get_pages(io.BytesIO(data))
+
+
+def _mutations(data: bytes, n: int, seed: int):
+    """``n`` damaged copies of ``data``: bytes flipped, runs deleted, copied or cut off."""
+    import random
+
+    rng = random.Random(seed)
+    for _ in range(n):
+        out = bytearray(data)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(out))
+            kind = rng.choice(("flip", "delete", "copy", "cut", "digits"))
+            if kind == "flip":
+                out[at] = rng.randrange(256)
+            elif kind == "delete":
+                del out[at:at + rng.randint(1, 64)]
+            elif kind == "copy":
+                out[at:at] = out[rng.randrange(len(out)):][:rng.randint(1, 64)]
+            elif kind == "cut":
+                del out[at:]
+            else:  # a number in the file made huge or negative
+                out[at:at] = rng.choice((b"99999999999", b"-1", b"0", b"1e308"))
+            if not out:
+                out = bytearray(b"%PDF-")
+        yield bytes(out)
+
+
+def test_damaged_pdfs_read_or_fail_in_one_line():
+    """What pdfminer raises on a damaged file is caught by type (PDFMINER_ERRORS): every
+    damaged copy of a real-shaped PDF reads, or fails with one InputError line."""
+    outcomes = {"read": 0, "refused": 0}
+    for data in _mutations(EOM, 300, seed=11):
+        try:
+            read_bytes(data, "m.pdf")
+            outcomes["read"] += 1
+        except InputError as err:
+            assert str(err).startswith("m.pdf: ") and "\n" not in str(err)
+            outcomes["refused"] += 1
+    assert outcomes["read"] and outcomes["refused"]  # both kinds of damage were met

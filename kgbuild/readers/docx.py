@@ -109,9 +109,9 @@ def _open(data: bytes, source: str):
         match = re.search(r"content type is '([^']+)'", str(err))
         reason = f"its main part is {match.group(1)}" if match else _detail(err)
         raise InputError(source, f"not a Word document: {reason}") from None
-    except AttributeError as err:  # python-docx on a package part of another kind
-        raise InputError(source, f"corrupt .docx: a package part has the wrong root element "
-                                 f"or content type ({_detail(err)})") from None
+    except (AttributeError, TypeError) as err:  # python-docx on a part it cannot make sense of
+        raise InputError(source, f"corrupt .docx: a malformed package part or relationship "
+                                 f"({_detail(err)})") from None
     except (OpcError, NotImplementedError, RuntimeError, OSError, etree.LxmlError) as err:
         raise InputError(source, f"not a readable .docx: {_detail(err)}") from None
     if word.element.find(_w("body")) is None:
@@ -160,7 +160,12 @@ def _check_roots(data: bytes, source: str) -> None:
             if expected is None:
                 continue
             try:
-                with archive.open(name) as stream:
+                stream = archive.open(name)
+            except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError) as err:
+                raise InputError(source, f"corrupt .docx: damaged zip data in {name} "
+                                         f"({_detail(err)})") from None
+            try:
+                with stream:
                     events = etree.iterparse(stream, events=("start",),
                                              resolve_entities=False, no_network=True)
                     _, root = next(events)

@@ -37,12 +37,20 @@ import io
 import logging
 import re
 import statistics
+import struct
+import zlib
 from dataclasses import dataclass, field
 
 from ..document import Block, Document, Footnote
 from ..errors import InputError
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
+
+# What pdfminer raises on a damaged file: its own PSException/PDFException family, and the
+# built-in errors its parsers and decoders let through on malformed objects and streams.
+# MemoryError and RecursionError are left to the reader boundary (kgbuild.readers).
+PDFMINER_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, AssertionError,
+                   EOFError, OverflowError, ZeroDivisionError, struct.error, zlib.error)
 
 LABEL_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*\.|\(?[a-z]\)|[•·▪◦●\-–])\s+(?=\S)")
 FOOTNOTE_START_RE = re.compile(r"^(\d{1,3})\s*(?=\S)")
@@ -131,36 +139,41 @@ def read_pdf(data: bytes, source: str) -> Document:
 
 def _extract(data: bytes, source: str) -> tuple[list[list[Line]], dict[str, str]]:
     """Glyphs of every page, grouped into lines; the PDF's creation date as metadata."""
+    _check_references(data, source)
+    info: dict[str, str] = {}
+    pages = [_lines(_glyphs(layout), number, layout.height)
+             for number, layout in enumerate(_layouts(data, source, info))]
+    if not pages:
+        raise InputError(source, "corrupt PDF (no pages)")
+    return pages, info
+
+
+def _layouts(data: bytes, source: str, info: dict[str, str]):
+    """pdfminer's layout of each page, then ``info`` filled in; what pdfminer raises on a
+    damaged file is an ``InputError`` (only pdfminer runs inside the ``try``: the pages are
+    processed by the caller, outside it)."""
     from pdfminer.converter import PDFPageAggregator
     from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
+    from pdfminer.psexceptions import PSException
 
-    _check_references(data, source)
     try:
-        parser = PDFParser(io.BytesIO(data))
-        document = PDFDocument(parser)
+        document = PDFDocument(PDFParser(io.BytesIO(data)))
         manager = PDFResourceManager(caching=True)
         device = PDFPageAggregator(manager, laparams=None)
         interpreter = PDFPageInterpreter(manager, device)
-        pages: list[list[Line]] = []
-        for number, page in enumerate(PDFPage.create_pages(document)):
+        for page in PDFPage.create_pages(document):
             interpreter.process_page(page)
-            layout = device.get_result()
-            pages.append(_lines(_glyphs(layout), number, layout.height))
-        info = _info(document)
+            yield device.get_result()
+        info.update(_info(document))
     except (PDFPasswordIncorrect, PDFEncryptionError):
         raise InputError(source, "PDF is encrypted (a password is needed to read it)") from None
-    except (InputError, MemoryError, RecursionError):
-        raise  # the reader boundary (kgbuild.readers.read_bytes) words the last two
-    except Exception as err:  # pdfminer raises many types on damaged files
+    except (PSException, *PDFMINER_ERRORS) as err:
         reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
         reason = re.sub(r"\s*[!?].*$", "", reason)[:120] or type(err).__name__
         raise InputError(source, f"corrupt PDF ({reason[0].lower()}{reason[1:]})") from None
-    if not pages:
-        raise InputError(source, "corrupt PDF (no pages)")
-    return pages, info
 
 
 _ALIAS_RE = re.compile(rb"(?<![0-9])(\d+)\s+\d+\s+obj\s*(\d+)\s+\d+\s+R\s*endobj")
