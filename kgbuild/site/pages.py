@@ -18,49 +18,21 @@ from typing import Any, Callable, Iterable
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
 from ..errors import KgbuildError
-from ..web import (  # noqa: F401 - web.py imports this module last, so these exist
-    LICENCE,
-    SKOS,
-    CDM,
-    CELEX,
-    DCT,
-    DUMP_NAME,
-    FicheInfo,
-    HTML,
-    JSONLD,
-    NotFound,
-    OWL,
-    PAGE_SIZE,
-    RDF,
-    RDFS,
-    RDF_TYPES,
-    Request,
-    Response,
-    TRIG,
-    TURTLE,
-    XSD,
-    _cached,
-    _display_iri,
-    _home_facts,
-    _natural,
-    _prefixed,
-    dump_info,
-    eurlex_url,
-    fiche_index,
-    fiches_linking_to,
-    iri,
-    kamerstuk_key,
-    label_of,
-    local_path,
-    negotiate,
-    newest_first,
-    official_publication,
-    own_triples,
-    page_of,
-    short_name,
-    source_files,
-)
+from .documents import DUMP_NAME, LICENCE, dump_info, source_files
+from .negotiation import HTML, JSONLD, RDF_TYPES, TEXT, TRIG, TURTLE, negotiate
+from .reading import (CDM, CELEX, DCT, OWL, PAGE_SIZE, RDF, RDFS, SKOS, XSD, FicheInfo, NotFound,
+                      Response, Visit, _cached, _display_iri, _home_facts, _natural, _prefixed,
+                      eurlex_url, fiche_index, fiches_linking_to, iri, kamerstuk_key, label_of,
+                      local_path, newest_first, official_publication, own_triples, page_of,
+                      short_name)
+
+TEMPLATES = Environment(loader=PackageLoader("kgbuild.site", "templates"),
+                        autoescape=select_autoescape(default=True), trim_blocks=True,
+                        lstrip_blocks=True)
 
 
 # --- the page shell -------------------------------------------------------------------------
@@ -75,65 +47,21 @@ def esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-CSS = """
-:root{color-scheme:light dark;--fg:#1b1b1b;--bg:#fff;--muted:#5b5b5b;--line:#d9d9d9;--accent:#0b57a4;--tag:#eef3f9}
-@media (prefers-color-scheme:dark){:root{--fg:#e8e8e8;--bg:#151515;--muted:#a8a8a8;--line:#3a3a3a;--accent:#7db4f0;--tag:#23303d}}
-*{box-sizing:border-box}
-body{margin:0;overflow-wrap:anywhere;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
-header{border-bottom:1px solid var(--line)}
-nav{max-width:60rem;margin:0 auto;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem}
-nav a:first-child{font-weight:600;margin-right:auto}
-main{max-width:60rem;margin:0 auto;padding:1rem}
-footer{max-width:60rem;margin:2rem auto;padding:1rem;color:var(--muted);font-size:.9rem;border-top:1px solid var(--line)}
-a{color:var(--accent)}
-h1{font-size:1.6rem;line-height:1.25;margin:.5rem 0 .75rem}
-h2{font-size:1.2rem;margin:1.75rem 0 .5rem;border-bottom:1px solid var(--line);padding-bottom:.2rem}
-.iri,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85em;overflow-wrap:anywhere}
-.muted,.kind{color:var(--muted)}
-.kind{font-size:.9rem;text-transform:uppercase;letter-spacing:.04em;margin:0}
-.tag{display:inline-block;font-size:.75rem;padding:0 .4rem;border-radius:.6rem;background:var(--tag);color:var(--muted);vertical-align:middle;white-space:nowrap}
-dl.facts{display:grid;grid-template-columns:minmax(8rem,14rem) 1fr;gap:.35rem 1rem;margin:0}
-dl.facts dt{color:var(--muted)}
-dl.facts dd{margin:0;min-width:0}
-ul.values{margin:0;padding-left:1.1rem}
-ul.plain{list-style:none;padding:0;margin:0}
-ul.plain>li{padding:.45rem 0;border-bottom:1px solid var(--line)}
-blockquote{margin:.25rem 0 .25rem 0;padding:.1rem .7rem;border-left:3px solid var(--line);color:var(--muted);font-size:.92rem}
-table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
-.scroll{overflow-x:auto}
-.verdicts{display:flex;flex-wrap:wrap;gap:.5rem;margin:.5rem 0}
-.verdict{border:1px solid var(--line);border-radius:.4rem;padding:.35rem .6rem}
-.verdict b{display:block;font-size:.8rem;color:var(--muted);font-weight:500}
-mark{background:#fff3b0;color:inherit;padding:0 .1em}
-@media (prefers-color-scheme:dark){mark{background:#5a4a00}}
-.pager{display:flex;gap:1rem;margin:1rem 0}
-pre{overflow-x:auto;background:var(--tag);padding:.6rem;border-radius:.3rem;font-size:.85rem}
-@media (max-width:40rem){dl.facts{grid-template-columns:1fr;gap:0}dl.facts dt{font-size:.85rem}dl.facts dd{margin-bottom:.6rem}h1{font-size:1.35rem}nav{gap:.3rem .9rem}}
-"""
-
-
 def page(title: str, body: str, *, alternates: Iterable[tuple[str, str]] = (),
          lang: str = "en") -> bytes:
-    """A complete HTML5 page: viewport meta, the site's navigation and inline CSS.
+    """A complete HTML5 page (``templates/layout.html``: viewport meta, the site's navigation,
+    inline CSS) around ``body``, HTML the callers built with ``esc``.
 
     >>> b"<meta name=\\"viewport\\"" in page("T", "<p>x</p>")
     True
     """
-    links = "".join(f'<link rel="alternate" type="{esc(t)}" href="{esc(h)}">' for t, h in alternates)
-    return (
-        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(title)} · BNC-fiches</title>{links}<style>{CSS}</style></head><body>"
-        '<header><nav><a href="/">BNC-fiches</a><a href="/sparql">Query</a>'
-        '<a href="/ontology">Ontology</a><a href="/.well-known/void">VoID</a>'
-        '<a href="/dumps/">Dumps</a></nav></header>'
-        f"<main>{body}</main>"
-        '<footer>The knowledge graph of Dutch BNC-fiches (Kamerstukken in dossier 22 112). '
-        'Data: <a href="/dumps/">dumps</a> · <a href="/sparql">SPARQL endpoint</a> · '
-        '<a href="/.well-known/void">VoID</a> · <a href="/.well-known/sparql-examples">example '
-        'queries</a>.</footer></body></html>\n'
-    ).encode("utf-8")
+    return render("layout.html", title=title, body=Markup(body), alternates=list(alternates),
+                  lang=lang)
+
+
+def render(template: str, **values: Any) -> bytes:
+    """A template of ``templates/`` rendered with ``values`` (autoescaped)."""
+    return TEMPLATES.get_template(template).render(**values).encode("utf-8")
 
 
 def html_response(body: bytes, status: int = 200, *, vary: bool = True) -> Response:
@@ -143,26 +71,24 @@ def html_response(body: bytes, status: int = 200, *, vary: bool = True) -> Respo
     return status, headers, body
 
 
-def not_found(req: Request) -> Response:
+def not_found(req: Visit) -> Response:
     """404: a page for browsers, a line of text for clients that ask for text."""
-    body = page("Not found", f"<h1>Not found</h1><p>Nothing is known here: <code>{esc(req.path)}"
-                "</code>.</p><p>Start from the <a href=\"/\">home page</a> or ask the "
-                "<a href=\"/sparql\">SPARQL endpoint</a>.</p>")
-    if negotiate(req.accept, [HTML, "text/plain"]) == "text/plain":
+    if negotiate(req.accept, [HTML, TEXT]) == TEXT:
         return 404, {"Content-Type": "text/plain; charset=utf-8"}, f"Not found: {req.path}\n".encode()
-    return html_response(body, 404)
+    return html_response(render("not_found.html", title="Not found", path=req.path, lang="en",
+                                alternates=[]), 404)
 
 
 # --- terms and statements -------------------------------------------------------------------
 
 
-def link(req: Request, iri_: str, text: str | None = None) -> str:
+def link(req: Visit, iri_: str, text: str | None = None) -> str:
     """An ``<a>`` to the page describing ``iri_`` here, or to the IRI itself elsewhere."""
     href = local_path(iri_, req.base) or eurlex_url(iri_) or iri_
     return f'<a href="{esc(href)}">{esc(text or short_name(iri_))}</a>'
 
 
-def render_term(req: Request, term: Any, labels: dict[str, str]) -> str:
+def render_term(req: Visit, term: Any, labels: dict[str, str]) -> str:
     """A value for HTML: a link with its label, or a literal (with its language)."""
     if isinstance(term, NamedNode):
         text = labels.get(term.value)
@@ -188,7 +114,7 @@ def _alternates(path: str) -> list[tuple[str, str]]:
     return [(TURTLE, path + ".ttl"), (JSONLD, path + ".jsonld"), (TRIG, path + ".trig")]
 
 
-def facts_table(req: Request, rows: list[tuple[Any, Any, bool]], labels: dict[str, str]) -> str:
+def facts_table(req: Visit, rows: list[tuple[Any, Any, bool]], labels: dict[str, str]) -> str:
     """A definition list of (predicate, value, inferred) rows, grouped by predicate; two
     predicates with the same label (``bnc:hasPart``, ``dcterms:hasPart``) show their names."""
     if not rows:
@@ -224,20 +150,20 @@ def facts_table(req: Request, rows: list[tuple[Any, Any, bool]], labels: dict[st
     return "".join(parts)
 
 
-def heading(req: Request, subject: str, kind: str, title: str, path: str) -> str:
+def heading(req: Visit, subject: str, kind: str, title: str, path: str) -> str:
     return (f'<p class="kind">{esc(kind)}</p><h1>{esc(title)}</h1>'
             f'<p class="iri muted">{esc(subject)}</p>'
             f'<p class="muted">This description as {_format_links(path)}</p>')
 
 
-def _kind_of(req: Request, triples: list[tuple[Any, Any, bool]], labels: dict[str, str]) -> str:
+def _kind_of(req: Visit, triples: list[tuple[Any, Any, bool]], labels: dict[str, str]) -> str:
     for p, o, inferred in triples:
         if p.value == RDF + "type" and not inferred and isinstance(o, NamedNode):
             return labels.get(o.value) or short_name(o.value)
     return "Resource"
 
 
-def resource_page(req: Request, subject: str, rest: str) -> bytes:
+def resource_page(req: Visit, subject: str, rest: str) -> bytes:
     """Any resource: its statements (inferred ones marked) and the fiches that link to it."""
     triples = own_triples(req, subject, fiches=False)
     labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
@@ -252,7 +178,7 @@ def resource_page(req: Request, subject: str, rest: str) -> bytes:
 INCOMING = ("bnc:partOf", "skos:broader", "bnc:grantsCompetence")
 
 
-def incoming_section(req: Request, subject: str, labels: dict[str, str], limit: int = 200,
+def incoming_section(req: Visit, subject: str, labels: dict[str, str], limit: int = 200,
                      shown: Iterable[str] = ()) -> str:
     """What points here besides fiches: parts of a treaty provision, narrower competence
     areas, the treaty provisions that grant a competence — unless ``shown`` already."""
@@ -277,7 +203,7 @@ def incoming_section(req: Request, subject: str, labels: dict[str, str], limit: 
 # --- lists of fiches ------------------------------------------------------------------------
 
 
-def fiche_items(req: Request, fiches: list[str], extra: dict[str, str] | None = None) -> str:
+def fiche_items(req: Visit, fiches: list[str], extra: dict[str, str] | None = None) -> str:
     """A list of fiches: title (linked), date sent, own Kamerstuk; ``extra`` HTML per fiche."""
     index = fiche_index(req)
     out = ['<ul class="plain fiches">']
@@ -311,7 +237,7 @@ def pager(path: str, page_no: int, total: int, page_size: int = PAGE_SIZE) -> st
     return f'<nav class="pager" aria-label="pages">{"".join(parts)}</nav>'
 
 
-def fiche_list_section(req: Request, fiches: list[str], path: str, *, heading_text: str = "Fiches",
+def fiche_list_section(req: Visit, fiches: list[str], path: str, *, heading_text: str = "Fiches",
                        extra: dict[str, str] | Callable[[list[str]], dict[str, str]] | None = None) -> str:
     """A paginated list of fiches (already newest first) under a heading with their number."""
     if not fiches:
@@ -326,7 +252,7 @@ def fiche_list_section(req: Request, fiches: list[str], path: str, *, heading_te
             + fiche_items(req, chunk, extra) + pager(path, page_no, total))
 
 
-def fiches_page(req: Request) -> Response:
+def fiches_page(req: Visit) -> Response:
     """``/fiches``: every fiche, newest first, paginated."""
     body = "<h1>All fiches</h1>" + fiche_list_section(req, list(fiche_index(req)), "/fiches")
     return html_response(page("All fiches", body), vary=False)
@@ -461,7 +387,7 @@ class Facts:
         return [iri(o) for _, o, _ in self.triples] + [p.value for p, _, _ in self.triples]
 
 
-def fiche_page(req: Request, subject: str, rest: str) -> bytes:
+def fiche_page(req: Visit, subject: str, rest: str) -> bytes:
     """A fiche: dates, Commission documents, verdicts, treaty articles, competences, what it
     cites with the footnote or paragraph that states each link, and where it comes from."""
     B = req.ontology + "#"
@@ -545,7 +471,7 @@ def fiche_page(req: Request, subject: str, rest: str) -> bytes:
     return page(title, "".join(body), alternates=_alternates(path))
 
 
-def _commission_documents(req: Request, facts: Facts, docs: list[dict[str, Any]], labels: dict[str, str]) -> str:
+def _commission_documents(req: Visit, facts: Facts, docs: list[dict[str, Any]], labels: dict[str, str]) -> str:
     """The Commission documents a fiche assesses and its impact assessments, with EUR-Lex links."""
     B = req.ontology + "#"
     by_doc: dict[str, dict[str, list[str]]] = {}
@@ -572,7 +498,7 @@ def _commission_documents(req: Request, facts: Facts, docs: list[dict[str, Any]]
     return f'<ul class="plain">{"".join(dict.fromkeys(items))}</ul>'
 
 
-def _sources(req: Request, own_key: tuple[str, str] | None, provenance: list[dict[str, Any]], path: str) -> str:
+def _sources(req: Visit, own_key: tuple[str, str] | None, provenance: list[dict[str, Any]], path: str) -> str:
     """Where a fiche comes from: its official publication, source files, named graph, formats."""
     src = []
     if own_key:
@@ -597,7 +523,7 @@ def _sources(req: Request, own_key: tuple[str, str] | None, provenance: list[dic
     return f'<ul class="values">{"".join(dict.fromkeys(src))}</ul>'
 
 
-def _citations(req: Request, subject: str) -> dict[str, list[tuple[str, str]]]:
+def _citations(req: Visit, subject: str) -> dict[str, list[tuple[str, str]]]:
     """For each resource the fiche cites: (location, text) of the mentions that state it."""
     rows = req.select(
         f"SELECT ?res ?loc ?text WHERE {{ <{subject}> bnc:hasCitation ?c . ?c bnc:citedResource ?res . "
@@ -613,7 +539,7 @@ def _citations(req: Request, subject: str) -> dict[str, list[tuple[str, str]]]:
 # --- Kamerstuk, dossier and the other hubs --------------------------------------------------
 
 
-def kamerstuk_page(req: Request, subject: str, rest: str) -> bytes:
+def kamerstuk_page(req: Visit, subject: str, rest: str) -> bytes:
     """A Kamerstuk: its official publication and every fiche that cites it, with the words."""
     triples = own_triples(req, subject, fiches=False)
     labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
@@ -652,7 +578,7 @@ def kamerstuk_page(req: Request, subject: str, rest: str) -> bytes:
     return page(title, "".join(body), alternates=_alternates(path))
 
 
-def dossier_page(req: Request, subject: str, rest: str) -> bytes:
+def dossier_page(req: Visit, subject: str, rest: str) -> bytes:
     """A Kamerstuk dossier: its Kamerstukken (paginated), each with its fiche if it is one."""
     triples = own_triples(req, subject, fiches=False)
     labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
@@ -686,18 +612,18 @@ def dossier_page(req: Request, subject: str, rest: str) -> bytes:
     return page(title, body, alternates=_alternates(path))
 
 
-PAGES: dict[str, Callable[[Request, str, str], bytes]] = {
+PAGES: dict[str, Callable[[Visit, str, str], bytes]] = {
     "fiche": fiche_page,
     "kamerstuk": kamerstuk_page,
     "dossier": dossier_page,
 }
 
 
-def hub_page(kind: str) -> Callable[[Request, str, str], bytes]:
+def hub_page(kind: str) -> Callable[[Visit, str, str], bytes]:
     """Pages for treaty provisions, competence categories, sectors, ministries, Council
     formations, verdict values and people: their statements and their fiches, newest first."""
 
-    def render(req: Request, subject: str, rest: str) -> bytes:
+    def render(req: Visit, subject: str, rest: str) -> bytes:
         triples = own_triples(req, subject, fiches=False)
         labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
         title = labels.get(subject) or short_name(subject)
@@ -730,25 +656,16 @@ PAGES.update({
 # --- dumps and the home page ----------------------------------------------------------------
 
 
-def dumps_page(req: Request) -> Response:
+def dumps_page(req: Visit) -> Response:
     info = dump_info()
-    if info is None:
-        body = "<h1>Dumps</h1><p>No dump is available: the store has not been built here.</p>"
-        return html_response(page("Dumps", body), vary=False)
-    size = f"{info['bytes'] / 1e6:.1f} MB" if info["bytes"] > 1e5 else f"{info['bytes']} bytes"
-    body = (
-        "<h1>Dumps</h1><p>The whole graph — every fiche's named graph, the ontology, the reference "
-        "data and the inferred triples — as one gzip-compressed N-Quads file, written by the build.</p>"
-        '<div class="scroll"><table><thead><tr><th>File</th><th>Size</th><th>Built</th><th>SHA-256</th>'
-        f'</tr></thead><tbody><tr><td><a href="/dumps/{DUMP_NAME}">{DUMP_NAME}</a></td><td>{size}</td>'
-        f'<td>{esc(info["modified"])}</td><td><code>{esc(info["sha256"])}</code> '
-        f'(<a href="/dumps/{DUMP_NAME}.sha256">{DUMP_NAME}.sha256</a>)</td></tr></tbody></table></div>'
-        f"<p>Check a download with <code>sha256sum -c {DUMP_NAME}.sha256</code>. Load it with "
-        f"<code>oxigraph load --location DIR --file {DUMP_NAME}</code>.</p>")
-    return html_response(page("Dumps", body), vary=False)
+    size = None
+    if info is not None:
+        size = f"{info['bytes'] / 1e6:.1f} MB" if info["bytes"] > 1e5 else f"{info['bytes']} bytes"
+    return html_response(render("dumps.html", title="Dumps", info=info, size=size, name=DUMP_NAME,
+                                lang="en", alternates=[]), vary=False)
 
 
-def home(req: Request) -> Response:
+def home(req: Visit) -> Response:
     """What the dataset is, counts, newest fiches, the endpoint, examples, dumps, ontology."""
     if negotiate(req.accept, [HTML] + RDF_TYPES) not in (HTML, None):
         return 303, {"Location": "/.well-known/void", "Vary": "Accept"}, b""
@@ -802,7 +719,7 @@ def home(req: Request) -> Response:
 # --- named graphs ---------------------------------------------------------------------------
 
 
-def graph_page(req: Request, graph: str, path: str, n: int) -> bytes:
+def graph_page(req: Visit, graph: str, path: str, n: int) -> bytes:
     """A named graph: its size, its download links and what the store says about it."""
     about = req.select(f"SELECT ?p ?o WHERE {{ <{graph}> ?p ?o }}")
     labels = label_of(req, [iri(r["o"]) for r in about] + [iri(r["p"]) for r in about])
@@ -828,7 +745,7 @@ TERM_LINKS = [("Subclass of", RDFS + "subClassOf"), ("Subproperty of", RDFS + "s
               ("Type", RDF + "type"), ("Defined by", RDFS + "isDefinedBy")]
 
 
-def _class_expression(req: Request, node: Any, about: dict, term_link: Callable[[Any], str]) -> str:
+def _class_expression(req: Visit, node: Any, about: dict, term_link: Callable[[Any], str]) -> str:
     """An RDF list or a restriction in readable form (``bnc:a / bnc:b``)."""
     items, seen = [], 0
     while isinstance(node, BlankNode) and seen < 50:
@@ -844,7 +761,7 @@ def _class_expression(req: Request, node: Any, about: dict, term_link: Callable[
     return " / ".join(items)
 
 
-def ontology_page(req: Request, rows: list[dict[str, Any]]) -> bytes:
+def ontology_page(req: Visit, rows: list[dict[str, Any]]) -> bytes:
     """The ontology as documentation: header, then classes, properties, individuals and reused
     terms, one block per term with an anchor named after it (``/ontology#Fiche``)."""
     about: dict[Any, list[tuple[str, Any]]] = {}
@@ -937,7 +854,7 @@ def ontology_page(req: Request, rows: list[dict[str, Any]]) -> bytes:
 # --- VoID, example queries, errors ----------------------------------------------------------
 
 
-def void_page(req: Request, quads: list[Quad], stats: dict[str, Any]) -> bytes:
+def void_page(req: Visit, quads: list[Quad], stats: dict[str, Any]) -> bytes:
     """The VoID description for people: size, endpoint, dump, licence, linksets, classes."""
     ds = req.origin + "/.well-known/void#dataset"
     values = {q.predicate.value: q.object for q in quads if iri(q.subject) == ds}
@@ -992,4 +909,5 @@ def examples_page(catalogue: list[tuple[Any, str]]) -> bytes:
 
 def unavailable(message: str) -> bytes:
     """The page of a 503: the store could not answer."""
-    return page("Service unavailable", f"<h1>Service unavailable</h1><p>{esc(message)}</p>")
+    return render("unavailable.html", title="Service unavailable", message=message, lang="en",
+                  alternates=[])
