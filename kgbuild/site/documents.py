@@ -224,7 +224,7 @@ def void_quads(req: Visit) -> list[Quad]:
 
 
 def _catalogue() -> list[Any]:
-    from .query import inspect_query, load_catalogue
+    from ..query import inspect_query, load_catalogue
 
     out = []
     for q in load_catalogue():

@@ -24,7 +24,7 @@ from markupsafe import Markup
 from ..errors import KgbuildError
 from .documents import DUMP_NAME, LICENCE, dump_info, source_files
 from .negotiation import HTML, JSONLD, RDF_TYPES, TEXT, TRIG, TURTLE, negotiate
-from .reading import (CDM, CELEX, DCT, OWL, PAGE_SIZE, RDF, RDFS, SKOS, XSD, FicheInfo, NotFound,
+from .reading import (CDM, CELEX, DCT, OWL, PAGE_SIZE, RDF, RDFS, SKOS, XSD, FicheInfo,
                       Response, Visit, _cached, _display_iri, _home_facts, _natural, _prefixed,
                       eurlex_url, fiche_index, fiches_linking_to, iri, kamerstuk_key, label_of,
                       local_path, newest_first, official_publication, own_triples, page_of,
