@@ -64,20 +64,30 @@ def start_oxigraph(store: Path) -> tuple[subprocess.Popen, str]:
 
 
 class Client:
-    """One keep-alive HTTP connection with TCP_NODELAY."""
+    """One keep-alive HTTP connection with TCP_NODELAY, from its own loopback address
+    (127.0.0.N: each client is a different user for the per-client limit)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, number: int = 0):
         rest = url.split("://", 1)[1]
         hostport, _, path = rest.partition("/")
         host, _, port = hostport.partition(":")
         self.path = "/" + path
-        self.conn = http.client.HTTPConnection(host, int(port), timeout=120)
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=120,
+                                               source_address=(f"127.0.{number // 250}."
+                                                               f"{2 + number % 250}", 0))
         self.conn.connect()
         self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def get(self, query: str) -> bytes:
         self.conn.request("GET", f"{self.path}?{urlencode({'query': query})}",
                           headers={"Accept": "application/sparql-results+json"})
+        return self._answer()
+
+    def page(self, path: str) -> bytes:
+        self.conn.request("GET", path, headers={"Accept": "text/html"})
+        return self._answer()
+
+    def _answer(self) -> bytes:
         resp = self.conn.getresponse()
         body = resp.read()
         if resp.status != 200:
@@ -98,8 +108,8 @@ def latencies(url: str, query: str, runs: int) -> tuple[float, float]:
     return statistics.median(times), times[min(len(times) - 1, int(0.95 * len(times)))]
 
 
-def _load(url: str, queries: list[str], seconds: float, counter) -> None:
-    client = Client(url)
+def _load(url: str, queries: list[str], seconds: float, counter, number: int) -> None:
+    client = Client(url, number)
     end, n = time.monotonic() + seconds, 0
     while time.monotonic() < end:
         client.get(queries[n % len(queries)])
@@ -112,8 +122,8 @@ def throughput(url: str, queries: list[str], clients: int, seconds: float) -> fl
     """Queries per second with ``clients`` concurrent client processes for ``seconds``."""
     ctx = multiprocessing.get_context("fork")
     counter = ctx.Value("l", 0)
-    procs = [ctx.Process(target=_load, args=(url, queries, seconds, counter))
-             for _ in range(clients)]
+    procs = [ctx.Process(target=_load, args=(url, queries, seconds, counter, i))
+             for i in range(clients)]
     t0 = time.perf_counter()
     for p in procs:
         p.start()

@@ -21,20 +21,22 @@ import threading
 import time
 from pathlib import Path
 
+import uvicorn
+
 from .errors import KgbuildError
 
 HEADER_SECONDS = 10.0  # a connection without a complete request head for this long is closed
 MAX_CONNECTIONS = 4096  # more open connections at once get 503
 
 
-def default_workers() -> int:
-    """Query workers when none are asked for: twice the cores, at least 4 (so that two runaway
-    queries leave workers free).
+def default_workers(processes: int = 1) -> int:
+    """Query workers per front process when none are asked for: twice the cores in all, and
+    at least 3 per process (so that two runaway queries on one process leave a worker free).
 
-    >>> default_workers() >= 4
-    True
+    >>> default_workers(1) >= 4, default_workers(2) >= 3
+    (True, True)
     """
-    return max(4, 2 * (os.cpu_count() or 2))
+    return max(4 if processes == 1 else 3, 2 * (os.cpu_count() or 2) // processes)
 
 
 def _raise_open_files() -> None:
@@ -49,64 +51,133 @@ def _raise_open_files() -> None:
         pass
 
 
-def _server_class():
-    import uvicorn
+class Server(uvicorn.Server):
+    """uvicorn's server, telling its parent (or printing the URL) once the workers are up, and
+    closing slow clients."""
 
-    class Server(uvicorn.Server):
-        """uvicorn's server, printing the URL once the workers are up, closing slow clients."""
+    ready = None  # a multiprocessing Connection in a front process; None: print the URL
 
-        async def startup(self, sockets=None) -> None:
-            await super().startup(sockets=sockets)
-            if self.should_exit:
-                return
-            host, port = sockets[0].getsockname()[:2]
-            shown = f"[{host}]" if ":" in host else host
-            print(f"SPARQL endpoint: http://{shown}:{port}/sparql", flush=True)
-            print(f"Query UI:        http://{shown}:{port}/sparql (in a browser)", flush=True)
-            asyncio.get_running_loop().create_task(self._close_slow_clients())
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets=sockets)
+        if self.should_exit:
+            return
+        if self.ready is not None:
+            self.ready.send("ready")
+        else:
+            print_urls(sockets[0])
+        asyncio.get_running_loop().create_task(self._close_slow_clients())
 
-        async def _close_slow_clients(self) -> None:
-            idle_since: dict[int, float] = {}
-            while not self.should_exit:
-                await asyncio.sleep(1.0)
-                now, alive = time.monotonic(), set()
-                for conn in list(self.server_state.connections):
-                    cycle = getattr(conn, "cycle", None)
-                    waiting = cycle is None or getattr(cycle, "response_complete", False)
-                    key = id(conn)
-                    alive.add(key)
-                    if not waiting:
-                        idle_since.pop(key, None)
-                        continue
-                    since = idle_since.setdefault(key, now)
-                    if now - since > HEADER_SECONDS and getattr(conn, "transport", None):
-                        conn.transport.close()
-                for key in set(idle_since) - alive:
-                    del idle_since[key]
+    async def _close_slow_clients(self) -> None:
+        idle_since: dict[int, float] = {}
+        while not self.should_exit:
+            await asyncio.sleep(1.0)
+            now, alive = time.monotonic(), set()
+            for conn in list(self.server_state.connections):
+                cycle = getattr(conn, "cycle", None)
+                waiting = cycle is None or getattr(cycle, "response_complete", False)
+                key = id(conn)
+                alive.add(key)
+                if not waiting:
+                    idle_since.pop(key, None)
+                    continue
+                since = idle_since.setdefault(key, now)
+                if now - since > HEADER_SECONDS and getattr(conn, "transport", None):
+                    conn.transport.close()
+            for key in set(idle_since) - alive:
+                del idle_since[key]
 
-    return Server
+
+def print_urls(sock: socket.socket) -> None:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"SPARQL endpoint: http://{shown}:{port}/sparql", flush=True)
+    print(f"Query UI:        http://{shown}:{port}/sparql (in a browser)", flush=True)
+
+
+def _config(app) -> uvicorn.Config:
+    return uvicorn.Config(app, http="httptools", loop="uvloop", lifespan="on",
+                          log_level="warning", access_log=False, server_header=False,
+                          limit_concurrency=MAX_CONNECTIONS, timeout_keep_alive=5,
+                          timeout_graceful_shutdown=2, backlog=1024)
+
+
+def _front(sock: socket.socket, settings, client_limit, ready) -> None:
+    """One front process (forked): its own app and worker pools on the shared socket."""
+    from .site.app import create_app
+    from .site.workers import _die_with_parent
+
+    _die_with_parent(os.getppid())
+    server = Server(_config(create_app(settings, client_limit)))
+    server.ready = ready
+    server.run(sockets=[sock])
+    os._exit(0 if server.started else 2)
+
+
+def _supervise(sock: socket.socket, settings, client_limit) -> None:
+    """Run ``settings.processes`` front processes on ``sock``; print the URL once all are up;
+    restart one that dies; stop them all on SIGINT/SIGTERM."""
+    import multiprocessing
+    import signal
+
+    ctx = multiprocessing.get_context("fork")
+    stopping = threading.Event()
+
+    def start():
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=_front, args=(sock, settings, client_limit, child),
+                           name="kgbuild-front")
+        proc.start()
+        return proc, parent
+
+    fronts = [start() for _ in range(settings.processes)]
+    for proc, conn in fronts:
+        if not conn.poll(180) or proc.exitcode is not None:
+            for other, _ in fronts:
+                other.kill()
+            raise KgbuildError("a front process did not start (see the message above)")
+        conn.recv()
+    print_urls(sock)
+
+    def stop(signum, frame):
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while not stopping.is_set():
+        stopping.wait(0.5)
+        for i, (proc, conn) in enumerate(fronts):
+            if not proc.is_alive() and not stopping.is_set():
+                print(f"kgbuild serve: front process {proc.pid} ended ({proc.exitcode}); "
+                      "starting another", file=sys.stderr, flush=True)
+                fronts[i] = start()
+    for proc, _ in fronts:
+        proc.terminate()
+    for proc, _ in fronts:
+        proc.join(10)
+        if proc.is_alive():
+            proc.kill()
 
 
 def serve(store: Path | str = "data/store", *, host: str = "127.0.0.1", port: int = 7878,
           timeout: float = 30.0, workers: int | None = None, page_workers: int = 2,
-          per_client: int | None = None, queue_timeout: float = 5.0,
+          per_client: int | None = None, queue_timeout: float = 5.0, processes: int = 1,
           allow_services: tuple[str, ...] | list[str] = (), max_result_mb: int = 256) -> None:
     """Serve the store until interrupted (SIGINT/SIGTERM), printing the endpoint's URL first.
 
     CELLAR's endpoint is always allowed for SERVICE; ``allow_services`` adds others. A result
     larger than ``max_result_mb`` is refused (413) rather than built up in memory.
     """
-    import uvicorn
-
     from .site.app import Settings, create_app
+    from .site.workers import ClientLimit
 
     if not (Path(store) / "oxigraph").is_dir():
         raise KgbuildError(f"there is no store at {store} (run `kgbuild build` first)")
     _raise_open_files()
-    app = create_app(Settings(Path(store), timeout=timeout, workers=workers or default_workers(),
-                              page_workers=page_workers, per_client=per_client,
-                              queue_timeout=queue_timeout, allow_services=tuple(allow_services),
-                              max_result_mb=max_result_mb))
+    settings = Settings(Path(store), timeout=timeout, workers=workers or default_workers(processes),
+                        page_workers=page_workers, per_client=per_client, processes=processes,
+                        queue_timeout=queue_timeout, allow_services=tuple(allow_services),
+                        max_result_mb=max_result_mb)
+    client_limit = ClientLimit(per_client or max(1, settings.workers * processes // 2))
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -117,11 +188,13 @@ def serve(store: Path | str = "data/store", *, host: str = "127.0.0.1", port: in
         raise KgbuildError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
     sock.listen(1024)
     sock.set_inheritable(True)
-    config = uvicorn.Config(app, http="httptools", loop="uvloop", lifespan="on",
-                            log_level="warning", access_log=False, server_header=False,
-                            limit_concurrency=MAX_CONNECTIONS, timeout_keep_alive=5,
-                            timeout_graceful_shutdown=2, backlog=1024)
-    server = _server_class()(config)
+    if processes > 1:
+        try:
+            _supervise(sock, settings, client_limit)
+        finally:
+            sock.close()
+        return
+    server = Server(_config(create_app(settings, client_limit)))
     server.run(sockets=[sock])
     if not server.started:
         raise KgbuildError("the server did not start (see the message above)")

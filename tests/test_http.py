@@ -31,7 +31,8 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    proc, url = spawn(corpus_store(tmp_path_factory), "--timeout", "20", "--workers", "4")
+    proc, url = spawn(corpus_store(tmp_path_factory), "--timeout", "20", "--workers", "3",
+                      "--per-client", "2")
     yield proc, url
     proc.terminate()
     proc.wait(10)
@@ -43,11 +44,23 @@ def url(server):
 
 
 def rss_kb(pid: int) -> int:
-    """The resident memory of a process (kB), from /proc."""
-    for row in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if row.startswith("VmRSS:"):
-            return int(row.split()[1])
-    raise AssertionError("no VmRSS")
+    """The resident memory (kB) of the server: the process and all its descendants (front
+    processes and query workers), from /proc."""
+    parent_of, rss = {}, {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent_of[int(entry.name)] = int(
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                rss[int(entry.name)] = next(int(row.split()[1]) for row in (
+                    entry / "status").read_text().splitlines() if row.startswith("VmRSS:"))
+            except (OSError, StopIteration, ValueError):
+                continue
+    tree, todo = {pid}, {pid}
+    while todo:
+        todo = {p for p, parent in parent_of.items() if parent in todo and p not in tree}
+        tree |= todo
+    return sum(rss.get(p, 0) for p in tree)
 
 
 # --- clients in their default modes ------------------------------------------------------------
@@ -289,7 +302,7 @@ def test_a_small_query_and_a_page_answer_while_two_runaway_queries_run(server):
         t.start()
     time.sleep(1.0)
     try:
-        # the same client may not run a third (per-client limit: half the 4 workers)
+        # the same client may not run a third (--per-client 2)
         transport = httpx.HTTPTransport(local_address="127.0.0.2")
         with httpx.Client(transport=transport, timeout=10) as http:
             third = http.post(url, data={"query": RUNAWAY})

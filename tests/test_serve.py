@@ -229,17 +229,22 @@ def test_other_paths_are_not_the_endpoint(url):
 # --- timeouts really stop queries --------------------------------------------------------------
 
 def _children(pid: int) -> dict[int, float]:
-    """Child processes of ``pid`` with their CPU seconds (user + system), from /proc."""
-    out, tick = {}, os.sysconf("SC_CLK_TCK")
+    """Descendant processes of ``pid`` (front processes and their query workers) with their
+    CPU seconds (user + system), from /proc."""
+    tick, stats = os.sysconf("SC_CLK_TCK"), {}
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            out[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                stats[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    out, parents = {}, {pid}
+    while parents:
+        found = {p: cpu for p, (ppid, cpu) in stats.items() if ppid in parents and p not in out}
+        out.update(found)
+        parents = set(found)
     return out
 
 

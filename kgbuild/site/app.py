@@ -31,6 +31,7 @@ from ..query import CELLAR_ENDPOINT, QUERIES_DIR, read_prefixes
 from . import reading, routes, sparql
 from .workers import ClientLimit, Job, WorkerPool
 
+ENDPOINT_PATHS = ("/sparql", "/sparql/", "/query", "/query/")
 HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"
                   r"(?::[0-9]{1,5})?$")
 
@@ -41,8 +42,9 @@ class Settings:
 
     store: Path
     timeout: float = 30.0
-    workers: int = 4
-    page_workers: int = 2
+    workers: int = 4  # query workers (per front process)
+    page_workers: int = 2  # page workers (per front process)
+    processes: int = 1  # front processes sharing the listening socket
     per_client: int | None = None  # concurrent queries per client; default half the workers
     queue_timeout: float = 5.0
     allow_services: tuple[str, ...] = ()
@@ -133,8 +135,11 @@ def page_sparql(pool: WorkerPool, prefixes: dict[str, str]):
     return run
 
 
-def create_app(settings: Settings) -> Starlette:
-    """The application; its lifespan starts the worker pools and kills them at shutdown."""
+def create_app(settings: Settings, client_limit: ClientLimit | None = None) -> Starlette:
+    """The application; its lifespan starts the worker pools and kills them at shutdown.
+
+    ``client_limit`` is shared by the front processes (made before they fork); by default
+    one client may run half the server's query workers at once."""
     import asyncio
 
     prefixes_path = QUERIES_DIR / "prefixes.rq"
@@ -149,7 +154,8 @@ def create_app(settings: Settings) -> Starlette:
                            name="kgbuild-pages")
     endpoint = sparql.Endpoint(
         queries, frozenset((CELLAR_ENDPOINT, *settings.allow_services)), prefixes,
-        ClientLimit(settings.per_client or max(1, settings.workers // 2)),
+        client_limit or ClientLimit(settings.per_client or
+                                    max(1, settings.workers * settings.processes // 2)),
         sparql.ui_data(prefix_text), max_bytes=settings.max_result_mb << 20)
     reading.configure(store_dir=settings.store)
 
@@ -157,8 +163,7 @@ def create_app(settings: Settings) -> Starlette:
         return await sparql.handle(endpoint, request, request.state.origin)
 
     methods = ["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"]
-    endpoint_routes = [Route(path, sparql_endpoint, methods=methods)
-                       for path in ("/sparql", "/sparql/", "/query", "/query/")]
+    endpoint_routes = [Route(path, sparql_endpoint, methods=methods) for path in ENDPOINT_PATHS]
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -190,4 +195,25 @@ def create_app(settings: Settings) -> Starlette:
     app.state.page_sparql = page_sparql(page_pool, prefixes)
     app.state.endpoint = endpoint
     app.state.pools = (queries, page_pool)
-    return app
+    return Front(app, endpoint)
+
+
+class Front:
+    """The ASGI callable uvicorn runs: queries (GET/POST to the endpoint's paths, the hot path)
+    go straight to ``sparql.handle`` behind ``Guard``; everything else, CORS preflights
+    included, to the Starlette application."""
+
+    def __init__(self, app: Starlette, endpoint: sparql.Endpoint):
+        self.app, self.endpoint = app, endpoint
+        self.guarded = Guard(self._queries)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"] in ENDPOINT_PATHS and \
+                scope["method"] in ("GET", "POST", "HEAD"):
+            return await self.guarded(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+    async def _queries(self, scope, receive, send):
+        request = Request(scope, receive)
+        response = await sparql.handle(self.endpoint, request, scope["state"]["origin"])
+        await response(scope, receive, send)
