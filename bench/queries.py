@@ -7,7 +7,9 @@
 
 Prints one table per store: median and 95th-percentile latency of each catalogue query over
 HTTP (``kgbuild serve`` on a free loopback port, one client), then the sustained queries per
-second of a Kamerstuk lookup with concurrent keep-alive clients (separate processes). Federated
+second of a Kamerstuk lookup with concurrent keep-alive clients (separate processes, each from
+its own loopback address), and the latency of a small query while 50 connections load the site
+with pages and catalogue queries. Federated
 queries are left out (they would call EUR-Lex). Only 127.0.0.1 is contacted.
 """
 
@@ -132,6 +134,75 @@ def throughput(url: str, queries: list[str], clients: int, seconds: float) -> fl
     return counter.value / (time.perf_counter() - t0)
 
 
+def _mixed(url: str, paths: list[str], queries: list[str], seconds: float, counter,
+           first: int, connections: int) -> None:
+    """``connections`` keep-alive clients (threads) alternating pages and catalogue queries."""
+    import threading
+
+    site = url[: -len("/sparql")]
+    done = []
+
+    def run(number: int) -> None:
+        client, n = Client(url, number), 0
+        page = Client(site + "/", number)
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if n % 2:
+                client.get(queries[n % len(queries)])
+            else:
+                page.page(paths[n % len(paths)])
+            n += 1
+        done.append(n)
+
+    threads = [threading.Thread(target=run, args=(first + i,)) for i in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with counter.get_lock():
+        counter.value += sum(done)
+
+
+def small_query_under_load(url: str, store: Path, connections: int, seconds: float
+                           ) -> tuple[float, float, float]:
+    """Median and p95 (ms) of a Kamerstuk lookup from one more client while ``connections``
+    clients load the site with pages and catalogue queries; and their requests per second."""
+    queries = [q.text for q in load_catalogue() if not q.endpoint]
+    lookups = lookup_queries(store)
+    import pyoxigraph as ox
+
+    db = ox.Store.read_only(str(store / "oxigraph"))
+    base = "https://w3id.org/bnc-fiches/"
+    things = [row["x"].value for row in db.query(
+        f"SELECT DISTINCT ?x WHERE {{ {{ ?x a <{base}ontology#Fiche> }} UNION "
+        f"{{ ?f <{base}ontology#citesKamerstuk> ?x }} }} LIMIT 40")]
+    paths = ["/", "/fiches", "/.well-known/void", "/ontology"]
+    paths += ["/doc/" + t[len(base + "id/"):] for t in things if t.startswith(base + "id/")]
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("l", 0)
+    per_proc = max(1, connections // 5)
+    procs = [ctx.Process(target=_mixed, args=(url, paths, queries, seconds, counter,
+                                             10 + i * per_proc, per_proc))
+             for i in range(connections // per_proc)]
+    for p in procs:
+        p.start()
+    time.sleep(0.5)
+    client, times = Client(url, 1), []
+    end = time.monotonic() + seconds - 1
+    n = 0
+    while time.monotonic() < end:
+        t0 = time.perf_counter()
+        client.get(lookups[n % len(lookups)])
+        times.append((time.perf_counter() - t0) * 1000)
+        n += 1
+        time.sleep(0.01)
+    for p in procs:
+        p.join()
+    times.sort()
+    return (statistics.median(times), times[min(len(times) - 1, int(0.95 * len(times)))],
+            counter.value / seconds)
+
+
 def lookup_queries(store: Path, n: int = 50) -> list[str]:
     """Kamerstuk lookups for Kamerstukken that fiches in the store cite (varied, not cached)."""
     import pyoxigraph as ox
@@ -166,6 +237,10 @@ def bench_store(label: str, store: Path, args) -> None:
             for clients in args.clients:
                 qps = throughput(target, lookups, clients, args.seconds)
                 print(f"{name}: Kamerstuk lookup, {clients:>2} clients: {qps:8.0f} queries/s")
+        med, p95, rps = small_query_under_load(url, store, args.connections, args.seconds * 2)
+        print(f"kgbuild serve: Kamerstuk lookup while {args.connections} connections load pages "
+              f"and catalogue queries ({rps:.0f} requests/s): median {med:.1f} ms, "
+              f"p95 {p95:.1f} ms")
         if args.oxigraph:
             oxi.kill()
             oxi.wait()
@@ -186,6 +261,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 8])
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of a load run")
     parser.add_argument("--workers", type=int, default=None, help="kgbuild serve --workers")
+    parser.add_argument("--connections", type=int, default=50,
+                        help="connections loading pages and queries for the latency-under-load run")
     parser.add_argument("--oxigraph", action="store_true",
                         help="also measure oxigraph serve-read-only on its own")
     args = parser.parse_args()
