@@ -12,6 +12,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from urllib.parse import urljoin
 
 import httpx
 import pyoxigraph as ox
@@ -91,6 +92,9 @@ def test_select_result_formats_parse(url, accept, fmt):
     ("text/turtle", "turtle", ox.RdfFormat.TURTLE),
     ("application/n-triples", "ntriples", ox.RdfFormat.N_TRIPLES),
     ("application/ld+json", "jsonld", ox.RdfFormat.JSON_LD),
+    ("application/rdf+xml", "rdfxml", ox.RdfFormat.RDF_XML),
+    ("application/trig", "trig", ox.RdfFormat.TRIG),
+    ("application/n-quads", "nquads", ox.RdfFormat.N_QUADS),
 ])
 def test_construct_formats_parse(url, accept, fmt, rdf_format):
     for resp in (get(url, CONSTRUCT, headers={"Accept": accept}),
@@ -106,6 +110,16 @@ def test_construct_formats_parse(url, accept, fmt, rdf_format):
     assert described.status_code == 200, described.text
     triples = list(ox.parse(described.content, format=rdf_format))
     assert any(t.subject.value == SEED and t.object.value == KST for t in triples)
+
+
+def test_relative_iris_resolve_against_the_endpoint(url):
+    resp = httpx.post(url, content=b"CONSTRUCT { <s> <p> 1 } WHERE {}", timeout=30,
+                      headers={"Content-Type": "application/sparql-query",
+                               "Accept": "application/n-triples"})
+    assert resp.status_code == 200, resp.text
+    triple = next(iter(ox.parse(resp.content, format=ox.RdfFormat.N_TRIPLES)))
+    # RFC 3986: <s> against http://host/sparql is http://host/s
+    assert triple.subject.value == urljoin(url, "s") and triple.predicate.value == urljoin(url, "p")
 
 
 def test_accept_q_values_choose_the_format(url):

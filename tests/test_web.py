@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import re
 from collections import deque
 from pathlib import Path
@@ -157,6 +158,38 @@ def test_description_in_triple_formats(http, accept, fmt):
     if fmt != "json-ld":  # ... after a comment that says so
         asserted, _, inferred = resp.text.partition("# Inferred by the reasoner")
         assert "underCompetence" in inferred and inferred
+
+
+@pytest.mark.parametrize("accept,fmt", [("application/rdf+xml", "xml"), ("text/plain", "nt"),
+                                        ("application/n-quads", "nquads")])
+def test_older_and_plain_clients_get_a_description(http, accept, fmt):
+    resp = http.get(f"/doc/{SEED}", headers={"Accept": accept})
+    assert resp.status_code == 200, resp.text
+    ds = rdflib.Dataset()
+    ds.parse(data=resp.content, format=fmt)
+    fiche = rdflib.URIRef(BASE + "id/" + SEED)
+    assert any(True for _ in ds.quads((fiche, BNC.citesKamerstuk, None, None)))
+
+
+def test_a_description_says_what_it_is(http, site):
+    resp = http.get(f"/doc/{SEED}", headers={"Accept": "text/turtle"})
+    g = rdflib.Graph().parse(data=resp.content, format="turtle")
+    doc = rdflib.URIRef(site + f"/doc/{SEED}")
+    assert g.value(doc, rdflib.FOAF.primaryTopic) == rdflib.URIRef(BASE + "id/" + SEED)
+    assert g.value(doc, rdflib.DCTERMS.license) == rdflib.URIRef(
+        "https://creativecommons.org/publicdomain/zero/1.0/")
+    assert g.value(doc, VOID.inDataset) == rdflib.URIRef(site + "/.well-known/void#dataset")
+
+
+def test_jsonld_is_compacted_with_the_context_served_at_a_stable_url(http):
+    context = http.get("/context.jsonld")
+    assert context.status_code == 200
+    assert context.headers["content-type"].startswith("application/ld+json")
+    served = context.json()["@context"]
+    assert served["bnc"] == BASE + "ontology#"
+    doc = http.get(f"/doc/{SEED}", headers={"Accept": "application/ld+json"}).json()
+    assert doc["@context"] == served
+    assert "bnc:citesKamerstuk" in json.dumps(doc)  # compact IRIs, not full ones
 
 
 def test_description_in_trig_separates_inferred_triples(http):
