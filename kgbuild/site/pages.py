@@ -60,7 +60,14 @@ def page(title: str, body: str, *, alternates: Iterable[tuple[str, str]] = (),
 
 
 def render(template: str, **values: Any) -> bytes:
-    """A template of ``templates/`` rendered with ``values`` (autoescaped)."""
+    """A template of ``templates/`` rendered with ``values`` (autoescaped; pages extending
+    ``layout.html`` take ``title``, and optionally ``lang`` and ``alternates``).
+
+    >>> b"&lt;b&gt;" in render("unavailable.html", title="T", message="<b>")
+    True
+    """
+    values.setdefault("lang", "en")
+    values.setdefault("alternates", [])
     return TEMPLATES.get_template(template).render(**values).encode("utf-8")
 
 
@@ -75,8 +82,7 @@ def not_found(req: Visit) -> Response:
     """404: a page for browsers, a line of text for clients that ask for text."""
     if negotiate(req.accept, [HTML, TEXT]) == TEXT:
         return 404, {"Content-Type": "text/plain; charset=utf-8"}, f"Not found: {req.path}\n".encode()
-    return html_response(render("not_found.html", title="Not found", path=req.path, lang="en",
-                                alternates=[]), 404)
+    return html_response(render("not_found.html", title="Not found", path=req.path), 404)
 
 
 # --- terms and statements -------------------------------------------------------------------
@@ -661,8 +667,8 @@ def dumps_page(req: Visit) -> Response:
     size = None
     if info is not None:
         size = f"{info['bytes'] / 1e6:.1f} MB" if info["bytes"] > 1e5 else f"{info['bytes']} bytes"
-    return html_response(render("dumps.html", title="Dumps", info=info, size=size, name=DUMP_NAME,
-                                lang="en", alternates=[]), vary=False)
+    return html_response(render("dumps.html", title="Dumps", info=info, size=size, name=DUMP_NAME),
+                         vary=False)
 
 
 def home(req: Visit) -> Response:
@@ -681,39 +687,10 @@ def home(req: Visit) -> Response:
               ("treaty provisions cited", facts["provisions"])]
     if facts["quads"]:
         counts.append(("quads in the store", facts["quads"]))
-    body = [
-        "<h1>BNC-fiches as linked data</h1>",
-        "<p>Every new European Commission proposal gets a <i>BNC-fiche</i>: the Dutch government's "
-        "first assessment, sent to the Tweede Kamer as a Kamerstuk in dossier 22 112. This site "
-        "serves those fiches as a knowledge graph: what each fiche assesses, its verdicts on "
-        "competence, subsidiarity and proportionality, the treaty articles and competences, and "
-        "the Kamerstukken and EU acts it cites — each with the footnote or paragraph that says so.</p>",
-        '<ul class="values">' + "".join(f"<li><b>{n:,}</b> {esc(what)}</li>" for what, n in counts)
-        + "</ul>",
-        f'<p class="muted">Last build: {esc(facts["built"])}.</p>' if facts["built"] else "",
-        "<h2>Newest fiches</h2>" + fiche_items(req, newest) + '<p><a href="/fiches">All fiches →</a></p>',
-        "<h2>Query</h2><p>SPARQL 1.1 endpoint: <code>" + esc(req.origin) + "/sparql</code> — "
-        '<a href="/sparql">open the query UI</a>. '
-        'Example queries: <a href="/.well-known/sparql-examples">as a list and as RDF</a>.</p>',
-    ]
-    if examples:
-        body.append('<ul class="values">' + "".join(
-            f'<li><a href="/.well-known/sparql-examples#{esc(q.name)}">{esc(q.summary or q.name)}</a></li>'
-            for q in examples) + "</ul>")
-    body.append(
-        "<h2>Data and vocabulary</h2><ul class=\"values\">"
-        '<li><a href="/dumps/">Dumps</a>: the whole graph as gzip-compressed N-Quads, with its checksum</li>'
-        '<li><a href="/ontology">The ontology</a> (<code>bnc:</code>), also as '
-        '<a href="/ontology.ttl">Turtle</a></li>'
-        '<li><a href="/.well-known/void">VoID description</a> of the dataset</li>'
-        "<li>Every IRI answers here: <code>/id/…</code> redirects (303) to its description "
-        "<code>/doc/…</code>, as HTML, Turtle, N-Triples, JSON-LD, TriG or N-Quads.</li></ul>")
-    for title, items in facts["browse"]:
-        if items:
-            body.append(f"<h2>{esc(title)}</h2><ul class=\"values\">" + "".join(
-                f'<li>{link(req, x, name)} <span class="muted">({n})</span></li>' for x, name, n in items)
-                + "</ul>")
-    return html_response(page("Home", "".join(body)))
+    return html_response(render(
+        "home.html", title="Home", counts=counts, built=facts["built"], origin=req.origin,
+        newest=Markup(fiche_items(req, newest)), examples=examples, browse=facts["browse"],
+        link=lambda x, name: Markup(link(req, x, name))))
 
 
 # --- named graphs ---------------------------------------------------------------------------
@@ -859,55 +836,21 @@ def void_page(req: Visit, quads: list[Quad], stats: dict[str, Any]) -> bytes:
     ds = req.origin + "/.well-known/void#dataset"
     values = {q.predicate.value: q.object for q in quads if iri(q.subject) == ds}
     labels = label_of(req, [c for c, _ in stats["classes"]] + [p for *_, p, _ in stats["links"]])
-    classes = "".join(f"<tr><td>{link(req, c, labels.get(c) or _prefixed(req, c))}</td><td>{n:,}</td></tr>"
-                      for c, n in stats["classes"])
-    links = "".join(f"<tr><td>{esc(title)}</td><td>{link(req, p, _prefixed(req, p))}</td><td>{n:,}</td></tr>"
-                    for _, title, _, p, n in stats["links"])
-    dump = dump_info()
-    body = (
-        "<h1>VoID description</h1><p>The dataset described in the "
-        '<a href="https://www.w3.org/TR/void/">VoID</a> vocabulary. Machines: ask this URL for '
-        "<code>text/turtle</code>, <code>application/ld+json</code> or another RDF type "
-        '(or see <a href="/.well-known/void.ttl">Turtle</a>).</p><dl class="facts">'
-        f"<dt>Triples (quads)</dt><dd>{stats['quads']:,}</dd>"
-        f"<dt>Entities</dt><dd>{stats['entities']:,}</dd>"
-        f"<dt>Named graphs</dt><dd>{stats['graphs']:,}</dd>"
-        f"<dt>SPARQL endpoint</dt><dd><a href=\"/sparql\">{esc(req.origin)}/sparql</a></dd>"
-        + (f"<dt>Dump</dt><dd><a href=\"/dumps/{DUMP_NAME}\">{DUMP_NAME}</a> · sha256 <code>"
-           f"{esc(dump['sha256'])}</code></dd>" if dump else "")
-        + f"<dt>Licence</dt><dd><a href=\"{LICENCE}\">CC0 1.0</a></dd>"
-        + (f"<dt>Last build</dt><dd>{esc(values[DCT + 'modified'].value)}</dd>" if DCT + "modified" in values else "")
-        + f"<dt>Vocabulary</dt><dd><a href=\"/ontology\">{esc(req.ontology)}#</a></dd></dl>"
-        '<h2>Linksets</h2><div class="scroll"><table><thead><tr><th>Target</th><th>Predicate</th>'
-        f"<th>Links</th></tr></thead><tbody>{links}</tbody></table></div>"
-        '<h2>Classes</h2><div class="scroll"><table><thead><tr><th>Class</th><th>Entities</th></tr>'
-        f"</thead><tbody>{classes}</tbody></table></div>")
-    return page("VoID", body)
+    modified = values.get(DCT + "modified")
+    return render(
+        "void.html", title="VoID", stats=stats, origin=req.origin, dump=dump_info(),
+        dump_name=DUMP_NAME, licence=LICENCE, ontology=req.ontology,
+        modified=modified.value if modified is not None else None,
+        links=[(title, p, n) for _, title, _, p, n in stats["links"]],
+        classes=[(c, labels.get(c) or _prefixed(req, c), n) for c, n in stats["classes"]],
+        link=lambda x, name: Markup(link(req, x, name)), prefixed=lambda x: _prefixed(req, x))
 
 
 def examples_page(catalogue: list[tuple[Any, str]]) -> bytes:
     """The example queries, each with its description, text and a form that runs it."""
-    blocks = []
-    for q, kind in catalogue:
-        params = "".join(f"<li><code>?{esc(p.name)}</code> ({esc(p.type)}) {esc(p.description)}</li>"
-                         for p in q.params)
-        blocks.append(
-            f'<section id="{esc(q.name)}"><h2>{esc(q.summary or q.name)}</h2>'
-            f"<p>{esc(q.description)}</p>"
-            + (f"<p>Parameters:</p><ul class=\"values\">{params}</ul>" if params else "")
-            + (f'<p class="muted">Federates with <code>{esc(q.endpoint)}</code>.</p>' if q.endpoint else "")
-            + f"<pre><code>{esc(q.text)}</code></pre>"
-            f'<form action="/sparql" method="get"><input type="hidden" name="query" value="{esc(q.text)}">'
-            f'<button type="submit">Run on this endpoint</button> <span class="muted">{esc(kind)} · '
-            f"<code>{esc(q.path.name)}</code></span></form></section>")
-    body = ("<h1>Example queries</h1><p>The queries of <code>queries/</code>, also as RDF "
-            '(<a href="/.well-known/sparql-examples.ttl">Turtle</a>, SIB sparql-examples style: '
-            "<code>sh:SPARQLExecutable</code>, <code>sh:select</code>, <code>rdfs:comment</code>). "
-            'Open them in the <a href="/sparql">query UI</a>.</p>' + "".join(blocks))
-    return page("Example queries", body)
+    return render("examples.html", title="Example queries", catalogue=catalogue)
 
 
 def unavailable(message: str) -> bytes:
     """The page of a 503: the store could not answer."""
-    return render("unavailable.html", title="Service unavailable", message=message, lang="en",
-                  alternates=[])
+    return render("unavailable.html", title="Service unavailable", message=message)
