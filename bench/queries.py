@@ -50,10 +50,16 @@ def start_kgbuild(store: Path, workers: int | None) -> tuple[subprocess.Popen, s
 
 
 def start_oxigraph(store: Path) -> tuple[subprocess.Popen, str]:
-    """``oxigraph serve-read-only`` alone, for comparison (no allowlist, no kill-on-timeout)."""
+    """``oxigraph serve-read-only`` alone, for comparison (no allowlist, no kill-on-timeout),
+    with the same default graph as ``kgbuild serve``: the store's own (the merge the build
+    writes), or the union of the graphs when it is empty."""
+    import pyoxigraph as ox
+
+    merged = bool(ox.Store.read_only(str(store / "oxigraph")).query("ASK { ?s ?p ?o }"))
     port = free_port()
     proc = subprocess.Popen(["oxigraph", "serve-read-only", "--location", str(store / "oxigraph"),
-                             "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                             "--bind", f"127.0.0.1:{port}",
+                             *([] if merged else ["--union-default-graph"])],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/query"
     for _ in range(100):
