@@ -324,6 +324,36 @@ def test_a_small_query_and_a_page_answer_while_two_runaway_queries_run(server):
     assert [a.status_code for a in answers] == [503, 503]
 
 
+def test_known_slow_queries_leave_a_worker_for_quick_ones(tmp_path_factory):
+    """Once a query text is known to be slow, at most all workers but one run such queries:
+    a small query answers at once while they load the server."""
+    heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
+    proc, url = spawn(corpus_store(tmp_path_factory), "--processes", "1", "--workers", "2",
+                      "--queue-timeout", "30")
+    try:
+        assert httpx.post(url, data={"query": heavy}, timeout=60).status_code == 200  # learnt
+        answers = []
+
+        def load(address):
+            with httpx.Client(transport=httpx.HTTPTransport(local_address=address),
+                              timeout=60) as http:
+                answers.append(http.post(url, data={"query": heavy}).status_code)
+
+        threads = [threading.Thread(target=load, args=(f"127.0.0.{i}",)) for i in range(2, 6)]
+        for t in threads:
+            t.start()
+        time.sleep(0.3)
+        started = time.monotonic()
+        small = httpx.get(url, params={"query": LOOKUP}, timeout=10)
+        assert small.status_code == 200 and time.monotonic() - started < 1.0
+        for t in threads:
+            t.join()
+        assert answers == [200] * 4
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def test_a_connection_that_never_finishes_its_request_is_closed(server):
     from kgbuild.serve import HEADER_SECONDS
 

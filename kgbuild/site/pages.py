@@ -59,6 +59,16 @@ def page(title: str, body: str, *, alternates: Iterable[tuple[str, str]] = (),
                   lang=lang)
 
 
+def fragment(template: str, **values: Any) -> str:
+    """A partial template of ``templates/`` (a list, a pager) as HTML text to put in a page
+    (a plain ``str``: the callers join it with HTML they built themselves).
+
+    >>> fragment("pager.html", path="/x", page_no=1, pages=1)
+    ''
+    """
+    return str(TEMPLATES.get_template(template).render(**values))
+
+
 def render(template: str, **values: Any) -> bytes:
     """A template of ``templates/`` rendered with ``values`` (autoescaped; pages extending
     ``layout.html`` take ``title``, and optionally ``lang`` and ``alternates``).
@@ -210,37 +220,28 @@ def incoming_section(req: Visit, subject: str, labels: dict[str, str], limit: in
 
 
 def fiche_items(req: Visit, fiches: list[str], extra: dict[str, str] | None = None) -> str:
-    """A list of fiches: title (linked), date sent, own Kamerstuk; ``extra`` HTML per fiche."""
+    """A list of fiches (``templates/fiche_list.html``): title (linked), date sent, own
+    Kamerstuk; ``extra`` HTML per fiche."""
     index = fiche_index(req)
-    out = ['<ul class="plain fiches">']
+    items = []
     for f in fiches:
         info = index.get(f, FicheInfo())
-        meta = [esc(info.date)] if info.date else []
+        meta = [info.date] if info.date else []
         if info.kamerstuk:
-            meta.append(esc(_display_iri(info.kamerstuk, req.base)))
-        meta_html = f'<br><span class="muted">{" · ".join(meta)}</span>' if meta else ""
-        out.append(f'<li lang="nl">{link(req, f, info.title or short_name(f))}{meta_html}'
-                   f'{(extra or {}).get(f, "")}</li>')
-    out.append("</ul>")
-    return "".join(out)
+            meta.append(_display_iri(info.kamerstuk, req.base))
+        items.append({"href": local_path(f, req.base) or f, "title": info.title or short_name(f),
+                      "meta": meta, "extra": Markup((extra or {}).get(f, ""))})
+    return fragment("fiche_list.html", fiches=items)
 
 
 def pager(path: str, page_no: int, total: int, page_size: int = PAGE_SIZE) -> str:
-    """Links to the newer and older pages of a list.
+    """Links to the newer and older pages of a list (``templates/pager.html``).
 
     >>> pager("/fiches", 2, 120)
     '<nav class="pager" aria-label="pages"><a rel="prev" href="/fiches?page=1">← newer</a><span>page 2 of 3</span><a rel="next" href="/fiches?page=3">older →</a></nav>'
     """
-    pages = max(1, math.ceil(total / page_size))
-    if pages == 1:
-        return ""
-    parts = []
-    if page_no > 1:
-        parts.append(f'<a rel="prev" href="{esc(path)}?page={page_no - 1}">← newer</a>')
-    parts.append(f"<span>page {page_no} of {pages}</span>")
-    if page_no < pages:
-        parts.append(f'<a rel="next" href="{esc(path)}?page={page_no + 1}">older →</a>')
-    return f'<nav class="pager" aria-label="pages">{"".join(parts)}</nav>'
+    return fragment("pager.html", path=path, page_no=page_no,
+                    pages=max(1, math.ceil(total / page_size)))
 
 
 def fiche_list_section(req: Visit, fiches: list[str], path: str, *, heading_text: str = "Fiches",
@@ -253,15 +254,16 @@ def fiche_list_section(req: Visit, fiches: list[str], path: str, *, heading_text
     first = (page_no - 1) * PAGE_SIZE + 1
     if callable(extra):
         extra = extra(chunk)
-    return (f"<h2>{esc(heading_text)} <span class=\"muted\">({total})</span></h2>"
-            f'<p class="muted">Newest first; {first}–{first + len(chunk) - 1} of {total}.</p>'
-            + fiche_items(req, chunk, extra) + pager(path, page_no, total))
+    return fragment("fiche_section.html", heading=heading_text, total=total, first=first,
+                    last=first + len(chunk) - 1, items=Markup(fiche_items(req, chunk, extra)),
+                    pager=Markup(pager(path, page_no, total)))
 
 
 def fiches_page(req: Visit) -> Response:
     """``/fiches``: every fiche, newest first, paginated."""
-    body = "<h1>All fiches</h1>" + fiche_list_section(req, list(fiche_index(req)), "/fiches")
-    return html_response(page("All fiches", body), vary=False)
+    section = fiche_list_section(req, list(fiche_index(req)), "/fiches")
+    return html_response(render("fiches.html", title="All fiches", section=Markup(section)),
+                         vary=False)
 
 
 # --- the fiche page -------------------------------------------------------------------------
@@ -700,10 +702,9 @@ def graph_page(req: Visit, graph: str, path: str, n: int) -> bytes:
     """A named graph: its size, its download links and what the store says about it."""
     about = req.select(f"SELECT ?p ?o WHERE {{ <{graph}> ?p ?o }}")
     labels = label_of(req, [iri(r["o"]) for r in about] + [iri(r["p"]) for r in about])
-    body = (f'<p class="kind">Named graph</p><h1>{esc(_display_iri(graph, req.base))}</h1>'
-            f'<p class="iri">{esc(graph)}</p><p>{n} triples. Download: {_format_links(path)}</p>'
-            + facts_table(req, [(r["p"], r["o"], False) for r in about], labels))
-    return page(short_name(graph), body)
+    return render("graph.html", title=short_name(graph), name=_display_iri(graph, req.base),
+                  graph=graph, n=n, formats=Markup(_format_links(path)),
+                  facts=Markup(facts_table(req, [(r["p"], r["o"], False) for r in about], labels)))
 
 
 # --- the ontology ---------------------------------------------------------------------------

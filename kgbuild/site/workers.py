@@ -33,6 +33,7 @@ from .formats import serialize_triples
 from .negotiation import (CSV, GRAPH_TYPES, JSONLD, RESULT_TYPES, RESULTS_JSON, RESULTS_XML, TSV)
 
 TEXT_PLAIN = "text/plain; charset=utf-8"
+SLOW_SECONDS = 0.05  # a query text that ran longer goes to the slow lane next time
 
 
 class Busy(Exception):
@@ -241,6 +242,8 @@ class WorkerPool:
         self._closed = False
         self._dead: queue.Queue[_Worker | None] = queue.Queue()
         self._started = threading.Event()
+        self._slow_lane = asyncio.Semaphore(max(1, size - 1))
+        self._durations: dict[str, float] = {}  # seconds the last run of a query text took
         self.loop: asyncio.AbstractEventLoop | None = None
 
     # -- lifecycle
@@ -345,8 +348,26 @@ class WorkerPool:
             raise
 
     async def run(self, job: Job) -> Answer:
-        """Run a job on a free worker: ``(status, content type, body)``; raises ``Busy``."""
+        """Run a job on a free worker: ``(status, content type, body)``; raises ``Busy``.
+
+        A query text that took over ``SLOW_SECONDS`` when it last ran goes to the slow lane: at
+        most all workers but one run such queries at once, so one worker stays free for quick
+        ones (a small query keeps answering while the catalogue's whole-corpus rankings load
+        the server)."""
+        if self._durations.get(job.query, 0.0) <= SLOW_SECONDS:
+            return await self._run(job)
+        try:
+            await asyncio.wait_for(self._slow_lane.acquire(), self.queue_timeout)
+        except asyncio.TimeoutError:
+            raise Busy(f"the slow lane stayed full for {self.queue_timeout:g} s") from None
+        try:
+            return await self._run(job)
+        finally:
+            self._slow_lane.release()
+
+    async def _run(self, job: Job) -> Answer:
         worker = await self._acquire()
+        started = time.monotonic()
         conn = worker.conn
         answered = self.loop.create_future()
         fd = conn.fileno()
@@ -384,6 +405,10 @@ class WorkerPool:
             await asyncio.shield(self._kill(worker))
             raise
         self._release(worker)
+        if len(job.query) <= 8192:  # remember how long it took (small query texts only)
+            if len(self._durations) > 10_000:
+                self._durations.clear()
+            self._durations[job.query] = time.monotonic() - started
         return answer
 
     def run_sync(self, job: Job) -> Answer:
