@@ -15,6 +15,7 @@ import asyncio
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -58,6 +59,8 @@ class Endpoint:
     def prepare_query(self, query: str, *, base_iri: str | None = None) -> tuple[str, bool]:
         """THE step every query takes before it reaches a worker: refuse updates and SERVICE
         calls off the allowlist (403); answer the query text to run and whether it federates.
+        A query whose text mentions SERVICE is prepared in a thread, so this may block (call
+        remote endpoints, run SELECTs with ``self.queries.run_sync``); others on the event loop.
 
         Accepted queries are remembered (applications repeat theirs), refused ones are not.
         """
@@ -178,7 +181,11 @@ async def handle(endpoint: Endpoint, request: Request, origin: str) -> Response:
             if request.method == "POST":
                 raise HttpError(400, "missing 'query' parameter (a SPARQL query)")
             return describe_endpoint(endpoint, accept, formats, endpoint_url)
-        query, federated = endpoint.prepare_query(queries[0], base_iri=endpoint_url)
+        if "service" in queries[0].lower():  # may call remote endpoints and the pool: a thread
+            query, federated = await run_in_threadpool(endpoint.prepare_query, queries[0],
+                                                       base_iri=endpoint_url)
+        else:
+            query, federated = endpoint.prepare_query(queries[0], base_iri=endpoint_url)
     except HttpError as err:
         return text(err.status, str(err), err.headers)
     results_type, graph_type = endpoint_formats(accept, formats or None)
