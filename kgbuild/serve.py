@@ -95,7 +95,7 @@ def print_urls(sock: socket.socket) -> None:
 
 
 def _config(app) -> uvicorn.Config:
-    return uvicorn.Config(app, http="httptools", loop="uvloop", lifespan="on",
+    return uvicorn.Config(app, http="auto", loop="auto", lifespan="on",
                           log_level="warning", access_log=False, server_header=False,
                           limit_concurrency=MAX_CONNECTIONS, timeout_keep_alive=5,
                           timeout_graceful_shutdown=2, backlog=1024)

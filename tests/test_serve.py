@@ -168,6 +168,8 @@ def test_updates_are_refused(url, send):
 def test_bad_requests_get_one_line_errors(url):
     cases = [
         (get(url, "SELECT * WHERE { ?s ?p "), 400, "syntax error"),
+        (get(url, "ASK {}", params={"default-graph-uri": "\x00"}), 400, "default-graph-uri"),
+        (get(url, "ASK {}", params={"named-graph-uri": "not an iri"}), 400, "named-graph-uri"),
         (httpx.get(url, timeout=30, headers={"Accept": "application/sparql-results+json"}), 400,
          "missing 'query'"),
         (httpx.post(url, content=b"x", headers={"Content-Type": "text/plain"}, timeout=30), 415,

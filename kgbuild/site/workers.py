@@ -111,12 +111,15 @@ def execute(store, job: Job, prefixes: dict[str, str], *,
     import pyoxigraph as ox
 
     kwargs: dict = {"base_iri": job.base_iri}
-    if job.default_graphs:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    elif not merged_default:
-        kwargs["use_default_graph_as_union"] = True
-    if job.named_graphs:
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    try:
+        if job.default_graphs:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+        elif not merged_default:
+            kwargs["use_default_graph_as_union"] = True
+        if job.named_graphs:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    except ValueError as err:
+        return 400, TEXT_PLAIN, line(f"bad default-graph-uri or named-graph-uri: {err}")
     try:
         try:  # most queries declare their prefixes: parsing with ~30 more costs ~60 us
             results = store.query(job.query, **kwargs)
