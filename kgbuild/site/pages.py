@@ -120,10 +120,12 @@ def render_term(req: Visit, term: Any, labels: dict[str, str]) -> str:
     return f"<span class=\"muted\">{esc(term)}</span>"
 
 
+FORMAT_LINKS = [(".ttl", "Turtle"), (".jsonld", "JSON-LD"), (".trig", "TriG"), (".nq", "N-Quads"),
+                (".nt", "N-Triples"), (".rdf", "RDF/XML")]
+
+
 def _format_links(path: str) -> str:
-    names = [(".ttl", "Turtle"), (".jsonld", "JSON-LD"), (".trig", "TriG"), (".nq", "N-Quads"),
-             (".nt", "N-Triples")]
-    return " · ".join(f'<a href="{esc(path + ext)}">{name}</a>' for ext, name in names)
+    return " · ".join(f'<a href="{esc(path + ext)}">{name}</a>' for ext, name in FORMAT_LINKS)
 
 
 def _alternates(path: str) -> list[tuple[str, str]]:
@@ -167,9 +169,9 @@ def facts_table(req: Visit, rows: list[tuple[Any, Any, bool]], labels: dict[str,
 
 
 def heading(req: Visit, subject: str, kind: str, title: str, path: str) -> str:
-    return (f'<p class="kind">{esc(kind)}</p><h1>{esc(title)}</h1>'
-            f'<p class="iri muted">{esc(subject)}</p>'
-            f'<p class="muted">This description as {_format_links(path)}</p>')
+    """The head of a description page (``templates/heading.html``)."""
+    return fragment("heading.html", kind=kind, title=title, subject=subject, path=path,
+                    formats=FORMAT_LINKS)
 
 
 def _kind_of(req: Visit, triples: list[tuple[Any, Any, bool]], labels: dict[str, str]) -> str:
@@ -184,11 +186,14 @@ def resource_page(req: Visit, subject: str, rest: str) -> bytes:
     triples = own_triples(req, subject, fiches=False)
     labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
     title = labels.get(subject) or short_name(subject)
-    body = heading(req, subject, _kind_of(req, triples, labels), title, "/doc/" + rest)
-    body += "<h2>Statements</h2>" + facts_table(req, triples, labels)
-    body += fiche_list_section(req, fiches_linking_to(req, subject), "/doc/" + rest)
-    body += incoming_section(req, subject, labels, shown=[iri(o) for _, o, _ in triples])
-    return page(title, body, alternates=_alternates("/doc/" + rest))
+    path = "/doc/" + rest
+    return render(
+        "resource.html", title=title, alternates=_alternates(path), hub=False,
+        heading=Markup(heading(req, subject, _kind_of(req, triples, labels), title, path)),
+        facts=Markup(facts_table(req, triples, labels)),
+        fiches=Markup(fiche_list_section(req, fiches_linking_to(req, subject), path)),
+        incoming=Markup(incoming_section(req, subject, labels,
+                                         shown=[iri(o) for _, o, _ in triples])))
 
 
 INCOMING = ("bnc:partOf", "skos:broader", "bnc:grantsCompetence")
@@ -631,7 +636,7 @@ def hub_page(kind: str) -> Callable[[Visit, str, str], bytes]:
     """Pages for treaty provisions, competence categories, sectors, ministries, Council
     formations, verdict values and people: their statements and their fiches, newest first."""
 
-    def render(req: Visit, subject: str, rest: str) -> bytes:
+    def hub(req: Visit, subject: str, rest: str) -> bytes:
         triples = own_triples(req, subject, fiches=False)
         labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
         title = labels.get(subject) or short_name(subject)
@@ -639,15 +644,15 @@ def hub_page(kind: str) -> Callable[[Visit, str, str], bytes]:
         note = {"treaty": "Fiches citing this provision or any of its parts.",
                 "competence": "Fiches under this competence (inferred from the treaty articles "
                               "they cite, including narrower areas)."}.get(rest.split("/")[0], "")
-        body = heading(req, subject, kind, title, path)
-        body += "<h2>Statements</h2>" + facts_table(req, triples, labels)
-        body += incoming_section(req, subject, labels, shown=[iri(o) for _, o, _ in triples])
-        fiches = fiche_list_section(req, fiches_linking_to(req, subject), path)
-        body += (f'<p class="muted">{esc(note)}</p>' if note and fiches else "") + \
-            (fiches or '<h2>Fiches</h2><p class="muted">No fiche links here.</p>')
-        return page(title, body, alternates=_alternates(path))
+        return render(
+            "resource.html", title=title, alternates=_alternates(path), hub=True, note=note,
+            heading=Markup(heading(req, subject, kind, title, path)),
+            facts=Markup(facts_table(req, triples, labels)),
+            incoming=Markup(incoming_section(req, subject, labels,
+                                             shown=[iri(o) for _, o, _ in triples])),
+            fiches=Markup(fiche_list_section(req, fiches_linking_to(req, subject), path)))
 
-    return render
+    return hub
 
 
 PAGES.update({
