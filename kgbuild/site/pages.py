@@ -559,15 +559,10 @@ def kamerstuk_page(req: Visit, subject: str, rest: str) -> bytes:
     key = kamerstuk_key(subject)
     title = labels.get(subject) or _display_iri(subject, req.base)
     path = "/doc/" + rest
-    body = [heading(req, subject, "Kamerstuk", title, path)]
-    if key:
-        body.append(f'<p>Official publication: <a href="{esc(official_publication(*key))}">'
-                    f"kst-{esc(key[0])}-{esc(key[1])}</a> on officielebekendmakingen.nl</p>")
-    own = req.select(f"SELECT ?f ?t WHERE {{ ?f bnc:kamerstuk <{subject}> OPTIONAL {{ ?f dcterms:title ?t }} }}")
-    for r in own:
-        title_f = str(r["t"].value) if r.get("t") is not None else short_name(r["f"].value)
-        body.append(f"<p>This Kamerstuk is the fiche {link(req, r['f'].value, title_f)}.</p>")
-    body.append("<h2>Statements</h2>" + facts_table(req, triples, labels))
+    own = [(local_path(r["f"].value, req.base) or r["f"].value,
+            str(r["t"].value) if r.get("t") is not None else short_name(r["f"].value))
+           for r in req.select(f"SELECT ?f ?t WHERE {{ ?f bnc:kamerstuk <{subject}> "
+                               f"OPTIONAL {{ ?f dcterms:title ?t }} }}")]
     citing = newest_first(req, (iri(r["f"]) for r in req.select(
         f"SELECT DISTINCT ?f WHERE {{ ?f bnc:citesKamerstuk <{subject}> }}")))
 
@@ -585,10 +580,14 @@ def kamerstuk_page(req: Visit, subject: str, rest: str) -> bytes:
         return {f: evidence(c, subject) for f, c in per_fiche.items()}
 
     n = len(citing)
-    body.append(fiche_list_section(req, citing, path, heading_text=f"Cited by {n} fiche{'s' if n != 1 else ''}",
-                                   extra=quotes)
-                or '<h2>Cited by</h2><p class="muted">No fiche cites this Kamerstuk.</p>')
-    return page(title, "".join(body), alternates=_alternates(path))
+    return render(
+        "kamerstuk.html", title=title, alternates=_alternates(path),
+        heading=Markup(heading(req, subject, "Kamerstuk", title, path)),
+        publication=official_publication(*key) if key else None,
+        publication_name=f"kst-{key[0]}-{key[1]}" if key else None, own=own,
+        facts=Markup(facts_table(req, triples, labels)),
+        citing=Markup(fiche_list_section(req, citing, path, extra=quotes,
+                                         heading_text=f"Cited by {n} fiche{'s' if n != 1 else ''}")))
 
 
 def dossier_page(req: Visit, subject: str, rest: str) -> bytes:
@@ -612,17 +611,16 @@ def dossier_page(req: Visit, subject: str, rest: str) -> bytes:
     items = []
     for k in chunk:
         key = kamerstuk_key(k)
-        line = link(req, k, f"nr. {key[1]}" if key else short_name(k))
-        if k in own:
-            line += " — fiche " + f'<span lang="nl">{link(req, own[k], index.get(own[k], FicheInfo()).title or short_name(own[k]))}</span>'
-        if cited.get(k):
-            line += f' <span class="muted">cited by {cited[k]} fiche{"s" if cited[k] != 1 else ""}</span>'
-        items.append(f"<li>{line}</li>")
-    body = (heading(req, subject, "Kamerstuk dossier", title, path)
-            + "<h2>Statements</h2>" + facts_table(req, triples, labels)
-            + f'<h2>Kamerstukken <span class="muted">({total})</span></h2>'
-            + f'<ul class="plain">{"".join(items)}</ul>' + pager(path, page_no, total))
-    return page(title, body, alternates=_alternates(path))
+        fiche = own.get(k)
+        items.append({"href": local_path(k, req.base) or k,
+                      "name": f"nr. {key[1]}" if key else short_name(k),
+                      "fiche": (index.get(fiche, FicheInfo()).title or short_name(fiche)) if fiche else None,
+                      "fiche_href": local_path(fiche, req.base) if fiche else None,
+                      "cited": cited.get(k, 0)})
+    return render(
+        "dossier.html", title=title, alternates=_alternates(path), total=total, members=items,
+        heading=Markup(heading(req, subject, "Kamerstuk dossier", title, path)),
+        facts=Markup(facts_table(req, triples, labels)), pager=Markup(pager(path, page_no, total)))
 
 
 PAGES: dict[str, Callable[[Visit, str, str], bytes]] = {
