@@ -452,36 +452,30 @@ def fiche_page(req: Visit, subject: str, rest: str) -> bytes:
           ("Council formation", inline(B + "councilFormation")),
           ("Responsible ministry", inline(B + "responsibleMinistry")),
           ("Sectors", inline(B + "inSector"))]
-    body = [f'<p class="kind">BNC-fiche</p><h1 lang="nl">{esc(title)}</h1>',
-            f'<p class="iri muted">{esc(subject)}</p>',
-            '<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in dl) + "</dl>"]
-
-    body.append("<h2>Commission documents</h2>" + _commission_documents(req, facts, docs, labels))
-
-    # Verdicts
     verdicts = [("Competence", B + "competenceVerdict"), ("Subsidiarity", B + "subsidiarityVerdict"),
                 ("Proportionality", B + "proportionalityVerdict")]
-    boxes = "".join(f'<div class="verdict"><b>{name}</b>{inline(pred)}</div>' for name, pred in verdicts)
-    body.append(f'<h2>Verdicts</h2><div class="verdicts">{boxes}</div>')
-
     legal_basis = facts.all(B + "legalBasis")
-    body.append("<h2>Legal basis</h2>" + values(legal_basis, with_evidence=True))
-    body.append("<h2>Treaty articles cited</h2>" + values(
-        [(o, i) for o, i in facts.all(B + "citesTreatyProvision") if (o, False) not in legal_basis],
-        with_evidence=True))
-    body.append("<h2>Competence categories</h2>"
-                '<p class="muted">Inferred from the treaty articles the fiche cites.</p>'
-                + values(facts.all(B + "underCompetence")))
-    body.append("<h2>Kamerstukken cited</h2>"
-                + values(facts.all(B + "citesKamerstuk"), with_evidence=True, extra=official))
-    body.append("<h2>EU acts cited</h2>" + values(facts.all(B + "citesEUAct"), with_evidence=True))
+    sections = [
+        ("Legal basis", "", values(legal_basis, with_evidence=True)),
+        ("Treaty articles cited", "", values(
+            [(o, i) for o, i in facts.all(B + "citesTreatyProvision") if (o, False) not in legal_basis],
+            with_evidence=True)),
+        ("Competence categories", "Inferred from the treaty articles the fiche cites.",
+         values(facts.all(B + "underCompetence"))),
+        ("Kamerstukken cited", "", values(facts.all(B + "citesKamerstuk"), with_evidence=True,
+                                          extra=official)),
+        ("EU acts cited", "", values(facts.all(B + "citesEUAct"), with_evidence=True)),
+    ]
     if facts.all(B + "sentWith"):
-        body.append("<h2>Sent together with</h2>" + values(facts.all(B + "sentWith")))
-
-    body.append("<h2>Sources</h2>" + _sources(req, own_key, provenance, path))
-    body.append("<details><summary>All statements about this fiche</summary>"
-                + facts_table(req, facts.triples, labels) + "</details>")
-    return page(title, "".join(body), alternates=_alternates(path))
+        sections.append(("Sent together with", "", values(facts.all(B + "sentWith"))))
+    return render(
+        "fiche.html", title=title, subject=subject, alternates=_alternates(path),
+        facts=[(name, Markup(value)) for name, value in dl],
+        documents=Markup(_commission_documents(req, facts, docs, labels)),
+        verdicts=[(name, Markup(inline(pred))) for name, pred in verdicts],
+        sections=[(name, note, Markup(content)) for name, note, content in sections],
+        sources=Markup(_sources(req, own_key, provenance, path)),
+        statements=Markup(facts_table(req, facts.triples, labels)))
 
 
 def _commission_documents(req: Visit, facts: Facts, docs: list[dict[str, Any]], labels: dict[str, str]) -> str:
