@@ -1,8 +1,8 @@
-"""Pages, dereferencing, VoID, example queries and dumps (kgbuild/web.py), through real HTTP.
+"""Pages, dereferencing, VoID, example queries and dumps (kgbuild/site/), through real HTTP.
 
 The store is a real build of ``data/fiches`` (``kgbuild.build.build``); the server is
-``kgbuild.serve`` on a free loopback port. A few tests call ``web.handle`` directly on the same
-store, for what HTTP cannot provoke (an unavailable store).
+``kgbuild serve`` on a free loopback port. A few tests answer paths in-process with
+``routes.dispatch`` on the same store, for what HTTP cannot provoke (an unavailable store).
 """
 
 from __future__ import annotations
@@ -506,7 +506,7 @@ def test_every_page_is_valid_html_and_no_internal_link_is_broken(http, site):
 
 
 def test_kgbuild_serve_command_serves_the_site_of_its_store(store_dir):
-    """`kgbuild serve --store DIR` (a child process) tells web.py its store: dumps and pages work."""
+    """`kgbuild serve --store DIR` (a child process) serves the site of its store: dumps and pages work."""
     proc, endpoint = serve.spawn(store_dir, "--workers", "1")
     try:
         root = endpoint.rsplit("/sparql", 1)[0]

@@ -1,9 +1,9 @@
 """The HTML pages of the site: server-rendered, no JavaScript, readable on a phone.
 
-``kgbuild/web.py`` routes a request, negotiates and reads the store; the functions here turn
-what it read into HTML. Each page is one HTML5 document with a viewport meta tag, the site's
-navigation and one small inline stylesheet (system fonts, a single column that narrows on a
-phone, dark mode). Fiche pages quote, for each link, the footnote or paragraph that states it.
+``routes.py`` routes a request and ``reading.py`` reads the store; the functions here turn what
+was read into HTML with the Jinja2 templates of ``templates/`` (autoescaped). Each page is one
+HTML5 document (``layout.html``) with a viewport meta tag, the site's navigation and one small
+inline stylesheet (system fonts, a single column that narrows on a phone, dark mode). Fiche pages quote, for each link, the footnote or paragraph that states it.
 
 >>> print(where_stated("section:competence:0"))
 Bevoegdheid, paragraph 1

@@ -60,7 +60,7 @@ _config = _Config()
 
 
 def configure(*, store_dir: str | Path | None = None, base: str | None = None) -> None:
-    """Set the store directory (for dumps and build facts) and the IRI base; serve.py calls this.
+    """Set the store directory (for dumps and build facts) and the IRI base; the app calls this.
 
     >>> configure(store_dir="data/store"); _config.store_dir
     PosixPath('data/store')
@@ -128,13 +128,13 @@ class Visit:
 
     @property
     def prefixes(self) -> str:
-        """SPARQL prefixes for the queries web.py runs."""
+        """SPARQL prefixes for the queries the pages run."""
         return (f"PREFIX bnc: <{self.ontology}#>\nPREFIX dcterms: <{DCT}>\nPREFIX rdfs: <{RDFS}>\n"
                 f"PREFIX skos: <{SKOS}>\nPREFIX prov: <{PROV}>\nPREFIX cdm: <{CDM}>\n"
                 f"PREFIX owl: <{OWL}>\nPREFIX foaf: <{FOAF}>\nPREFIX xsd: <{XSD}>\n")
 
     def select(self, query: str) -> list[dict[str, Any]]:
-        """Run a SELECT with web.py's prefixes."""
+        """Run a SELECT with the pages' prefixes."""
         return self.sparql(self.prefixes + query)
 
     def param(self, name: str, default: str = "") -> str:
