@@ -130,11 +130,13 @@ def _supervise(sock: socket.socket, settings, client_limit) -> None:
         return proc, parent
 
     fronts = [start() for _ in range(settings.processes)]
+    deadline = time.monotonic() + 180
     for proc, conn in fronts:
-        if not conn.poll(180) or proc.exitcode is not None:
-            for other, _ in fronts:
-                other.kill()
-            raise KgbuildError("a front process did not start (see the message above)")
+        while not conn.poll(0.2):
+            if not proc.is_alive() or time.monotonic() > deadline:
+                for other, _ in fronts:
+                    other.kill()
+                raise KgbuildError("a front process did not start (see the message above)")
         conn.recv()
     print_urls(sock)
 
@@ -172,6 +174,9 @@ def serve(store: Path | str = "data/store", *, host: str = "127.0.0.1", port: in
 
     if not (Path(store) / "oxigraph").is_dir():
         raise KgbuildError(f"there is no store at {store} (run `kgbuild build` first)")
+    from .query import open_store
+
+    open_store(store)  # an unreadable store: one line here, before any process starts
     _raise_open_files()
     settings = Settings(Path(store), timeout=timeout, workers=workers or default_workers(processes),
                         page_workers=page_workers, per_client=per_client, processes=processes,

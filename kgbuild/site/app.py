@@ -14,7 +14,7 @@ exception becomes a one-line 500 and one log line, never a traceback.
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import re
 import sys
 from dataclasses import dataclass
@@ -140,8 +140,6 @@ def create_app(settings: Settings, client_limit: ClientLimit | None = None) -> S
 
     ``client_limit`` is shared by the front processes (made before they fork); by default
     one client may run half the server's query workers at once."""
-    import asyncio
-
     prefixes_path = QUERIES_DIR / "prefixes.rq"
     prefixes = read_prefixes(prefixes_path)
     prefix_text = "\n".join(line for line in prefixes_path.read_text(encoding="utf-8").splitlines()
@@ -165,53 +163,58 @@ def create_app(settings: Settings, client_limit: ClientLimit | None = None) -> S
     methods = ["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"]
     endpoint_routes = [Route(path, sparql_endpoint, methods=methods) for path in ENDPOINT_PATHS]
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app):
-        loop = asyncio.get_running_loop()
-        for pool in (queries, page_pool):
-            pool.bind(loop)
-        try:
-            await loop.run_in_executor(None, queries.start)
-            await loop.run_in_executor(None, page_pool.start)
-        except KgbuildError as err:
-            queries.close()
-            page_pool.close()
-            print(f"kgbuild serve: {err}", file=sys.stderr, flush=True)
-            raise SystemExit(2) from None
-        try:
-            yield
-        finally:
-            queries.close()
-            page_pool.close()
-
     app = Starlette(
         routes=endpoint_routes + routes.ROUTES,
         middleware=[Middleware(Guard),
                     Middleware(CORSMiddleware, allow_origins=["*"], allow_headers=["*"],
                                allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
                                allow_credentials=False, max_age=86400)],
-        exception_handlers={404: routes.not_found_page, 405: routes.not_found_page},
-        lifespan=lifespan)
+        exception_handlers={404: routes.not_found_page, 405: routes.not_found_page})
     app.state.page_sparql = page_sparql(page_pool, prefixes)
     app.state.endpoint = endpoint
     app.state.pools = (queries, page_pool)
-    return Front(app, endpoint)
+    return Front(app, endpoint, (queries, page_pool))
 
 
 class Front:
     """The ASGI callable uvicorn runs: queries (GET/POST to the endpoint's paths, the hot path)
     go straight to ``sparql.handle`` behind ``Guard``; everything else, CORS preflights
-    included, to the Starlette application."""
+    included, to the Starlette application. Its lifespan starts the worker pools (a failure is
+    one line in the log, no traceback) and kills them at shutdown."""
 
-    def __init__(self, app: Starlette, endpoint: sparql.Endpoint):
-        self.app, self.endpoint = app, endpoint
+    def __init__(self, app: Starlette, endpoint: sparql.Endpoint, pools: tuple[WorkerPool, ...]):
+        self.app, self.endpoint, self.pools = app, endpoint, pools
         self.guarded = Guard(self._queries)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["path"] in ENDPOINT_PATHS and \
                 scope["method"] in ("GET", "POST", "HEAD"):
             return await self.guarded(scope, receive, send)
+        if scope["type"] == "lifespan":
+            return await self._lifespan(receive, send)
         return await self.app(scope, receive, send)
+
+    async def _lifespan(self, receive, send) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    for pool in self.pools:
+                        pool.bind(loop)
+                        await loop.run_in_executor(None, pool.start)
+                except KgbuildError as err:
+                    for pool in self.pools:
+                        pool.close()
+                    await send({"type": "lifespan.startup.failed",
+                                "message": " ".join(str(err).split())})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                for pool in self.pools:
+                    pool.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
     async def _queries(self, scope, receive, send):
         request = Request(scope, receive)
