@@ -354,6 +354,32 @@ def test_known_slow_queries_leave_a_worker_for_quick_ones(tmp_path_factory):
         proc.wait(10)
 
 
+def test_the_queue_has_its_own_short_timeout(tmp_path_factory):
+    """With every worker busy, a query waits --queue-timeout, then gets 503 and Retry-After."""
+    proc, url = spawn(corpus_store(tmp_path_factory), "--processes", "1", "--workers", "1",
+                      "--queue-timeout", "1", "--timeout", "20")
+    try:
+        def runaway():
+            try:
+                httpx.post(url, data={"query": RUNAWAY}, timeout=60)
+            except httpx.HTTPError:
+                pass  # the server is stopped under it
+
+        busy = threading.Thread(target=runaway, daemon=True)
+        busy.start()
+        time.sleep(0.5)
+        started = time.monotonic()
+        with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.9"),
+                          timeout=10) as http:
+            resp = http.get(url, params={"query": LOOKUP})
+        waited = time.monotonic() - started
+        assert resp.status_code == 503 and "Retry-After" in resp.headers, resp.text
+        assert 0.9 < waited < 5
+    finally:
+        proc.kill()  # the runaway query's worker dies with it
+        proc.wait(10)
+
+
 def test_a_connection_that_never_finishes_its_request_is_closed(server):
     from kgbuild.serve import HEADER_SECONDS
 
