@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -22,6 +23,9 @@ from kgbuild.serve import spawn
 from tests.helpers import corpus_store
 
 DATA = Path(__file__).resolve().parent / "data" / "w3c-protocol"
+# Comunica's command line, installed from npm by scripts/test.sh
+COMUNICA = Path(__file__).resolve().parent.parent / ".cache" / "comunica" / "node_modules" / \
+    ".bin" / "comunica-sparql"
 BASE = "https://w3id.org/bnc-fiches/"
 SEED = BASE + "id/fiche/com-2025-723"
 KST = BASE + "id/kamerstuk/26643-640"
@@ -102,6 +106,21 @@ def test_rdflib_sparqlstore_and_service(url):
     rows = list(local.query(f"SELECT ?fiche WHERE {{ SERVICE <{url}> {{ ?fiche "
                             f"<{BASE}ontology#citesKamerstuk> <{KST}> }} }}"))
     assert [str(r[0]) for r in rows] == [SEED]
+
+
+def test_comunica_default_mode(url):
+    assert COMUNICA.exists(), f"{COMUNICA} is missing: scripts/test.sh installs it from npm"
+    out = subprocess.run([str(COMUNICA), f"sparql@{url}", LOOKUP], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-800:]
+    assert json.loads(out.stdout) == [{"fiche": SEED}]
+    out = subprocess.run([str(COMUNICA), f"sparql@{url}", "-t", "application/n-triples",
+                          f"CONSTRUCT {{ ?f <http://e.org/cites> <{KST}> }} WHERE "
+                          f"{{ ?f <{BASE}ontology#citesKamerstuk> <{KST}> }}"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-800:]
+    triples = list(ox.parse(out.stdout.encode(), format=ox.RdfFormat.N_TRIPLES))
+    assert [(t.subject.value, t.object.value) for t in triples] == [(SEED, KST)]
 
 
 # --- the W3C SPARQL 1.1 Protocol test manifest ----------------------------------------------------
