@@ -6,7 +6,7 @@
 
 Prints one table: for each page, the median and 95th percentile of
 
-- *handler*: ``web.handle`` in this process on the store opened read-only — the page's own work
+- *handler*: ``kgbuild.site.routes.dispatch`` in this process on the store opened read-only — the page's own work
   (its SPARQL queries and the HTML), without HTTP;
 - *HTTP*: a GET over one keep-alive loopback connection to ``kgbuild serve`` (a child process),
   so the endpoint's worker hand-off and HTTP are included.
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from kgbuild import web  # noqa: E402
+from kgbuild.site import reading as web, routes  # noqa: E402
 from kgbuild.serve import spawn  # noqa: E402
 from kgbuild.store import open_read_only  # noqa: E402
 
@@ -82,16 +82,22 @@ def pages_to_measure(sparql) -> list[tuple[str, str, str]]:
     return [k for k in kinds if k[1]]
 
 
+def handle(path: str, params: dict, headers: dict, sparql) -> tuple[int, bytes]:
+    """A page answered in this process by the site's routes: (status, body)."""
+    resp = routes.dispatch(web.Visit(path, params, headers, sparql, origin="http://127.0.0.1"))
+    return resp.status_code, resp.body
+
+
 def handler_times(sparql, path: str, accept: str, runs: int) -> tuple[list[float], int, int]:
-    """Milliseconds of ``web.handle`` for ``runs`` calls after one untimed call."""
+    """Milliseconds of the route's handler (``routes.dispatch``) for ``runs`` calls after one untimed call."""
     target, _, query = path.partition("?")
     params = {"page": [query.split("=", 1)[1]]} if query.startswith("page=") else {}
     headers = {"accept": accept, "host": "127.0.0.1"}
-    status, _, body = web.handle("GET", target, params, headers, sparql)
+    status, body = handle(target, params, headers, sparql)
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        web.handle("GET", target, params, headers, sparql)
+        handle(target, params, headers, sparql)
         times.append((time.perf_counter() - t0) * 1000)
     return times, status, len(body)
 

@@ -7,7 +7,9 @@
 
 Prints one table per store: median and 95th-percentile latency of each catalogue query over
 HTTP (``kgbuild serve`` on a free loopback port, one client), then the sustained queries per
-second of a Kamerstuk lookup with concurrent keep-alive clients (separate processes). Federated
+second of a Kamerstuk lookup with concurrent keep-alive clients (separate processes, each from
+its own loopback address), and the latency of a small query while 50 connections load the site
+with pages and catalogue queries. Federated
 queries are left out (they would call EUR-Lex). Only 127.0.0.1 is contacted.
 """
 
@@ -48,10 +50,16 @@ def start_kgbuild(store: Path, workers: int | None) -> tuple[subprocess.Popen, s
 
 
 def start_oxigraph(store: Path) -> tuple[subprocess.Popen, str]:
-    """``oxigraph serve-read-only`` alone, for comparison (no allowlist, no kill-on-timeout)."""
+    """``oxigraph serve-read-only`` alone, for comparison (no allowlist, no kill-on-timeout),
+    with the same default graph as ``kgbuild serve``: the store's own (the merge the build
+    writes), or the union of the graphs when it is empty."""
+    import pyoxigraph as ox
+
+    merged = bool(ox.Store.read_only(str(store / "oxigraph")).query("ASK { ?s ?p ?o }"))
     port = free_port()
     proc = subprocess.Popen(["oxigraph", "serve-read-only", "--location", str(store / "oxigraph"),
-                             "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                             "--bind", f"127.0.0.1:{port}",
+                             *([] if merged else ["--union-default-graph"])],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/query"
     for _ in range(100):
@@ -64,21 +72,46 @@ def start_oxigraph(store: Path) -> tuple[subprocess.Popen, str]:
 
 
 class Client:
-    """One keep-alive HTTP connection with TCP_NODELAY."""
+    """One keep-alive HTTP connection with TCP_NODELAY, from its own loopback address
+    (127.0.0.N: each client is a different user for the per-client limit)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, number: int = 0):
         rest = url.split("://", 1)[1]
         hostport, _, path = rest.partition("/")
         host, _, port = hostport.partition(":")
         self.path = "/" + path
-        self.conn = http.client.HTTPConnection(host, int(port), timeout=120)
+        self.address = (host, int(port), f"127.0.{number // 250}.{2 + number % 250}")
+        self._connect()
+
+    def _connect(self) -> None:
+        host, port, source = self.address
+        self.conn = http.client.HTTPConnection(host, port, timeout=120,
+                                               source_address=(source, 0))
         self.conn.connect()
         self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+    def _request(self, path: str, accept: str) -> None:
+        """Send a GET; a keep-alive connection the server closed while idle is reopened."""
+        try:
+            self.conn.request("GET", path, headers={"Accept": accept})
+            self._pending = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionError):
+            self.conn.close()
+            self._connect()
+            self.conn.request("GET", path, headers={"Accept": accept})
+            self._pending = self.conn.getresponse()
+
     def get(self, query: str) -> bytes:
-        self.conn.request("GET", f"{self.path}?{urlencode({'query': query})}",
-                          headers={"Accept": "application/sparql-results+json"})
-        resp = self.conn.getresponse()
+        self._request(f"{self.path}?{urlencode({'query': query})}",
+                      "application/sparql-results+json")
+        return self._answer()
+
+    def page(self, path: str) -> bytes:
+        self._request(path, "text/html")
+        return self._answer()
+
+    def _answer(self) -> bytes:
+        resp = self._pending
         body = resp.read()
         if resp.status != 200:
             raise RuntimeError(f"{resp.status}: {body[:200]!r}")
@@ -98,8 +131,8 @@ def latencies(url: str, query: str, runs: int) -> tuple[float, float]:
     return statistics.median(times), times[min(len(times) - 1, int(0.95 * len(times)))]
 
 
-def _load(url: str, queries: list[str], seconds: float, counter) -> None:
-    client = Client(url)
+def _load(url: str, queries: list[str], seconds: float, counter, number: int) -> None:
+    client = Client(url, number)
     end, n = time.monotonic() + seconds, 0
     while time.monotonic() < end:
         client.get(queries[n % len(queries)])
@@ -112,14 +145,86 @@ def throughput(url: str, queries: list[str], clients: int, seconds: float) -> fl
     """Queries per second with ``clients`` concurrent client processes for ``seconds``."""
     ctx = multiprocessing.get_context("fork")
     counter = ctx.Value("l", 0)
-    procs = [ctx.Process(target=_load, args=(url, queries, seconds, counter))
-             for _ in range(clients)]
+    procs = [ctx.Process(target=_load, args=(url, queries, seconds, counter, i))
+             for i in range(clients)]
     t0 = time.perf_counter()
     for p in procs:
         p.start()
     for p in procs:
         p.join()
     return counter.value / (time.perf_counter() - t0)
+
+
+def _mixed(url: str, paths: list[str], queries: list[str], seconds: float, counter,
+           first: int, connections: int) -> None:
+    """``connections`` keep-alive clients (threads) alternating pages and catalogue queries."""
+    import threading
+
+    site = url[: -len("/sparql")]
+    done = []
+
+    def run(number: int) -> None:
+        client, n = Client(url, number), 0
+        page = Client(site + "/", number)
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            try:
+                if n % 2:
+                    client.get(queries[n % len(queries)])
+                else:
+                    page.page(paths[n % len(paths)])
+            except RuntimeError:  # a 503/429 under this load counts as a request, not a crash
+                pass
+            n += 1
+        done.append(n)
+
+    threads = [threading.Thread(target=run, args=(first + i,)) for i in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with counter.get_lock():
+        counter.value += sum(done)
+
+
+def small_query_under_load(url: str, store: Path, connections: int, seconds: float
+                           ) -> tuple[float, float, float]:
+    """Median and p95 (ms) of a Kamerstuk lookup from one more client while ``connections``
+    clients load the site with pages and catalogue queries; and their requests per second."""
+    queries = [q.text for q in load_catalogue() if not q.endpoint]
+    lookups = lookup_queries(store)
+    import pyoxigraph as ox
+
+    db = ox.Store.read_only(str(store / "oxigraph"))
+    base = "https://w3id.org/bnc-fiches/"
+    things = [row["x"].value for row in db.query(
+        f"SELECT DISTINCT ?x WHERE {{ {{ ?x a <{base}ontology#Fiche> }} UNION "
+        f"{{ ?f <{base}ontology#citesKamerstuk> ?x }} }} LIMIT 40")]
+    paths = ["/", "/fiches", "/.well-known/void", "/ontology"]
+    paths += ["/doc/" + t[len(base + "id/"):] for t in things if t.startswith(base + "id/")]
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("l", 0)
+    per_proc = max(1, connections // 5)
+    procs = [ctx.Process(target=_mixed, args=(url, paths, queries, seconds, counter,
+                                             10 + i * per_proc, per_proc))
+             for i in range(connections // per_proc)]
+    for p in procs:
+        p.start()
+    time.sleep(0.5)
+    client, times = Client(url, 1), []
+    end = time.monotonic() + seconds - 1
+    n = 0
+    while time.monotonic() < end:
+        t0 = time.perf_counter()
+        client.get(lookups[n % len(lookups)])
+        times.append((time.perf_counter() - t0) * 1000)
+        n += 1
+        time.sleep(0.01)
+    for p in procs:
+        p.join()
+    times.sort()
+    return (statistics.median(times), times[min(len(times) - 1, int(0.95 * len(times)))],
+            counter.value / seconds)
 
 
 def lookup_queries(store: Path, n: int = 50) -> list[str]:
@@ -156,6 +261,10 @@ def bench_store(label: str, store: Path, args) -> None:
             for clients in args.clients:
                 qps = throughput(target, lookups, clients, args.seconds)
                 print(f"{name}: Kamerstuk lookup, {clients:>2} clients: {qps:8.0f} queries/s")
+        med, p95, rps = small_query_under_load(url, store, args.connections, args.seconds * 2)
+        print(f"kgbuild serve: Kamerstuk lookup while {args.connections} connections load pages "
+              f"and catalogue queries ({rps:.0f} requests/s): median {med:.1f} ms, "
+              f"p95 {p95:.1f} ms")
         if args.oxigraph:
             oxi.kill()
             oxi.wait()
@@ -176,6 +285,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 8])
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of a load run")
     parser.add_argument("--workers", type=int, default=None, help="kgbuild serve --workers")
+    parser.add_argument("--connections", type=int, default=50,
+                        help="connections loading pages and queries for the latency-under-load run")
     parser.add_argument("--oxigraph", action="store_true",
                         help="also measure oxigraph serve-read-only on its own")
     args = parser.parse_args()

@@ -143,7 +143,19 @@ def _serve_options(func):
         click.option("--timeout", type=click.FloatRange(0.1), default=30.0, show_default=True,
                      help="Seconds a query may run before its worker is killed."),
         click.option("--workers", type=click.IntRange(1), default=None,
-                     help="Query worker processes (default: number of cores)."),
+                     help="Query worker processes per front process (default: twice the cores "
+                          "in all, at least 3 per front process)."),
+        click.option("--processes", type=click.IntRange(1), default=2, show_default=True,
+                     help="Front processes sharing the port, each with its own workers."),
+        click.option("--page-workers", type=click.IntRange(1), default=1, show_default=True,
+                     help="Worker processes per front process for the pages' reads (kept apart "
+                          "from the queries')."),
+        click.option("--per-client", type=click.IntRange(1), default=None,
+                     help="Concurrent queries per client address (default: half the "
+                          "workers); more get 429."),
+        click.option("--queue-timeout", type=click.FloatRange(0.1), default=5.0,
+                     show_default=True,
+                     help="Seconds a query may wait for a free worker (then 503 + Retry-After)."),
         click.option("--allow-service", "allow_service", multiple=True, metavar="URL",
                      help="Also allow SERVICE calls to this endpoint (repeatable); "
                           "EUR-Lex CELLAR is always allowed, nothing else is."),
@@ -158,6 +170,7 @@ def _serve_options(func):
 @cli.command()
 @_serve_options
 def serve(store_dir: Path, host: str, port: int, timeout: float, workers: int | None,
+          processes: int, page_workers: int, per_client: int | None, queue_timeout: float,
           allow_service: tuple[str, ...], max_result_mb: int) -> None:
     """Serve the store over SPARQL 1.1 (/sparql, /query), with a query UI and the web pages.
 
@@ -166,7 +179,8 @@ def serve(store_dir: Path, host: str, port: int, timeout: float, workers: int | 
     from .serve import serve as run_serve
 
     run_serve(store_dir, host=host, port=port, timeout=timeout, workers=workers,
-              allow_services=allow_service, max_result_mb=max_result_mb)
+              processes=processes, page_workers=page_workers, per_client=per_client,
+              queue_timeout=queue_timeout, allow_services=allow_service, max_result_mb=max_result_mb)
 
 
 @cli.command()
@@ -174,12 +188,14 @@ def serve(store_dir: Path, host: str, port: int, timeout: float, workers: int | 
               show_default=True, help="Fiche files to build the graph from.")
 @_serve_options
 def up(fiches: Path, store_dir: Path, host: str, port: int, timeout: float,
-       workers: int | None, allow_service: tuple[str, ...], max_result_mb: int) -> None:
+       workers: int | None, processes: int, page_workers: int, per_client: int | None, queue_timeout: float,
+       allow_service: tuple[str, ...], max_result_mb: int) -> None:
     """Build the graph when there is none or the fiches changed, then serve it."""
     from .serve import up as run_up
 
     run_up(fiches, store_dir, host=host, port=port, timeout=timeout, workers=workers,
-           allow_services=allow_service, max_result_mb=max_result_mb,
+           processes=processes, page_workers=page_workers, per_client=per_client,
+           queue_timeout=queue_timeout, allow_services=allow_service, max_result_mb=max_result_mb,
            log=lambda line: click.echo(line, err=True))
 
 

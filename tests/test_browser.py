@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import shutil
 import tempfile
-import threading
 
 import pytest
 from selenium import webdriver
@@ -18,7 +17,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from kgbuild import serve, web
+from kgbuild import serve
 from kgbuild.build import build
 
 CHROMIUM = "/usr/bin/chromium"
@@ -33,14 +32,10 @@ SEED_TITLE = "Mededeling Apply AI-strategie"
 def site(tmp_path_factory) -> str:
     store = tmp_path_factory.mktemp("browser") / "store"
     build(["data/fiches"], store)
-    web.configure(store_dir=store)
-    server = serve.make_server(store, host="127.0.0.1", port=0, workers=1)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    host, port = server.server_address[:2]
-    yield f"http://{host}:{port}"
-    server.shutdown()
-    server.server_close()
-    web.configure(store_dir="data/store")
+    proc, endpoint = serve.spawn(store, "--workers", "2", "--page-workers", "1")
+    yield endpoint[: -len("/sparql")]
+    proc.terminate()
+    proc.wait(10)
 
 
 def chromium(*, javascript: bool = True, width: int = 1200, height: int = 1000,

@@ -1,9 +1,9 @@
 """The HTML pages of the site: server-rendered, no JavaScript, readable on a phone.
 
-``kgbuild/web.py`` routes a request, negotiates and reads the store; the functions here turn
-what it read into HTML. Each page is one HTML5 document with a viewport meta tag, the site's
-navigation and one small inline stylesheet (system fonts, a single column that narrows on a
-phone, dark mode). Fiche pages quote, for each link, the footnote or paragraph that states it.
+``routes.py`` routes a request and ``reading.py`` reads the store; the functions here turn what
+was read into HTML with the Jinja2 templates of ``templates/`` (autoescaped). Each page is one
+HTML5 document (``layout.html``) with a viewport meta tag, the site's navigation and one small
+inline stylesheet (system fonts, a single column that narrows on a phone, dark mode). Fiche pages quote, for each link, the footnote or paragraph that states it.
 
 >>> print(where_stated("section:competence:0"))
 Bevoegdheid, paragraph 1
@@ -18,49 +18,21 @@ from typing import Any, Callable, Iterable
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
 from ..errors import KgbuildError
-from ..web import (  # noqa: F401 - web.py imports this module last, so these exist
-    LICENCE,
-    SKOS,
-    CDM,
-    CELEX,
-    DCT,
-    DUMP_NAME,
-    FicheInfo,
-    HTML,
-    JSONLD,
-    NotFound,
-    OWL,
-    PAGE_SIZE,
-    RDF,
-    RDFS,
-    RDF_TYPES,
-    Request,
-    Response,
-    TRIG,
-    TURTLE,
-    XSD,
-    _cached,
-    _display_iri,
-    _home_facts,
-    _natural,
-    _prefixed,
-    dump_info,
-    eurlex_url,
-    fiche_index,
-    fiches_linking_to,
-    iri,
-    kamerstuk_key,
-    label_of,
-    local_path,
-    negotiate,
-    newest_first,
-    official_publication,
-    own_triples,
-    page_of,
-    short_name,
-    source_files,
-)
+from .documents import DUMP_NAME, LICENCE, dump_info, source_files
+from .negotiation import HTML, JSONLD, RDF_TYPES, TEXT, TRIG, TURTLE, negotiate
+from .reading import (CDM, CELEX, DCT, OWL, PAGE_SIZE, RDF, RDFS, SKOS, XSD, FicheInfo,
+                      Response, Visit, _cached, _display_iri, _home_facts, _natural, _prefixed,
+                      eurlex_url, fiche_index, fiches_linking_to, iri, kamerstuk_key, label_of,
+                      local_path, newest_first, official_publication, own_triples, page_of,
+                      short_name)
+
+TEMPLATES = Environment(loader=PackageLoader("kgbuild.site", "templates"),
+                        autoescape=select_autoescape(default=True), trim_blocks=True,
+                        lstrip_blocks=True)
 
 
 # --- the page shell -------------------------------------------------------------------------
@@ -75,65 +47,38 @@ def esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-CSS = """
-:root{color-scheme:light dark;--fg:#1b1b1b;--bg:#fff;--muted:#5b5b5b;--line:#d9d9d9;--accent:#0b57a4;--tag:#eef3f9}
-@media (prefers-color-scheme:dark){:root{--fg:#e8e8e8;--bg:#151515;--muted:#a8a8a8;--line:#3a3a3a;--accent:#7db4f0;--tag:#23303d}}
-*{box-sizing:border-box}
-body{margin:0;overflow-wrap:anywhere;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
-header{border-bottom:1px solid var(--line)}
-nav{max-width:60rem;margin:0 auto;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem}
-nav a:first-child{font-weight:600;margin-right:auto}
-main{max-width:60rem;margin:0 auto;padding:1rem}
-footer{max-width:60rem;margin:2rem auto;padding:1rem;color:var(--muted);font-size:.9rem;border-top:1px solid var(--line)}
-a{color:var(--accent)}
-h1{font-size:1.6rem;line-height:1.25;margin:.5rem 0 .75rem}
-h2{font-size:1.2rem;margin:1.75rem 0 .5rem;border-bottom:1px solid var(--line);padding-bottom:.2rem}
-.iri,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85em;overflow-wrap:anywhere}
-.muted,.kind{color:var(--muted)}
-.kind{font-size:.9rem;text-transform:uppercase;letter-spacing:.04em;margin:0}
-.tag{display:inline-block;font-size:.75rem;padding:0 .4rem;border-radius:.6rem;background:var(--tag);color:var(--muted);vertical-align:middle;white-space:nowrap}
-dl.facts{display:grid;grid-template-columns:minmax(8rem,14rem) 1fr;gap:.35rem 1rem;margin:0}
-dl.facts dt{color:var(--muted)}
-dl.facts dd{margin:0;min-width:0}
-ul.values{margin:0;padding-left:1.1rem}
-ul.plain{list-style:none;padding:0;margin:0}
-ul.plain>li{padding:.45rem 0;border-bottom:1px solid var(--line)}
-blockquote{margin:.25rem 0 .25rem 0;padding:.1rem .7rem;border-left:3px solid var(--line);color:var(--muted);font-size:.92rem}
-table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
-.scroll{overflow-x:auto}
-.verdicts{display:flex;flex-wrap:wrap;gap:.5rem;margin:.5rem 0}
-.verdict{border:1px solid var(--line);border-radius:.4rem;padding:.35rem .6rem}
-.verdict b{display:block;font-size:.8rem;color:var(--muted);font-weight:500}
-mark{background:#fff3b0;color:inherit;padding:0 .1em}
-@media (prefers-color-scheme:dark){mark{background:#5a4a00}}
-.pager{display:flex;gap:1rem;margin:1rem 0}
-pre{overflow-x:auto;background:var(--tag);padding:.6rem;border-radius:.3rem;font-size:.85rem}
-@media (max-width:40rem){dl.facts{grid-template-columns:1fr;gap:0}dl.facts dt{font-size:.85rem}dl.facts dd{margin-bottom:.6rem}h1{font-size:1.35rem}nav{gap:.3rem .9rem}}
-"""
-
-
 def page(title: str, body: str, *, alternates: Iterable[tuple[str, str]] = (),
          lang: str = "en") -> bytes:
-    """A complete HTML5 page: viewport meta, the site's navigation and inline CSS.
+    """A complete HTML5 page (``templates/layout.html``: viewport meta, the site's navigation,
+    inline CSS) around ``body``, HTML the callers built with ``esc``.
 
     >>> b"<meta name=\\"viewport\\"" in page("T", "<p>x</p>")
     True
     """
-    links = "".join(f'<link rel="alternate" type="{esc(t)}" href="{esc(h)}">' for t, h in alternates)
-    return (
-        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(title)} · BNC-fiches</title>{links}<style>{CSS}</style></head><body>"
-        '<header><nav><a href="/">BNC-fiches</a><a href="/sparql">Query</a>'
-        '<a href="/ontology">Ontology</a><a href="/.well-known/void">VoID</a>'
-        '<a href="/dumps/">Dumps</a></nav></header>'
-        f"<main>{body}</main>"
-        '<footer>The knowledge graph of Dutch BNC-fiches (Kamerstukken in dossier 22 112). '
-        'Data: <a href="/dumps/">dumps</a> · <a href="/sparql">SPARQL endpoint</a> · '
-        '<a href="/.well-known/void">VoID</a> · <a href="/.well-known/sparql-examples">example '
-        'queries</a>.</footer></body></html>\n'
-    ).encode("utf-8")
+    return render("layout.html", title=title, body=Markup(body), alternates=list(alternates),
+                  lang=lang)
+
+
+def fragment(template: str, **values: Any) -> str:
+    """A partial template of ``templates/`` (a list, a pager) as HTML text to put in a page
+    (a plain ``str``: the callers join it with HTML they built themselves).
+
+    >>> fragment("pager.html", path="/x", page_no=1, pages=1)
+    ''
+    """
+    return str(TEMPLATES.get_template(template).render(**values))
+
+
+def render(template: str, **values: Any) -> bytes:
+    """A template of ``templates/`` rendered with ``values`` (autoescaped; pages extending
+    ``layout.html`` take ``title``, and optionally ``lang`` and ``alternates``).
+
+    >>> b"&lt;b&gt;" in render("unavailable.html", title="T", message="<b>")
+    True
+    """
+    values.setdefault("lang", "en")
+    values.setdefault("alternates", [])
+    return TEMPLATES.get_template(template).render(**values).encode("utf-8")
 
 
 def html_response(body: bytes, status: int = 200, *, vary: bool = True) -> Response:
@@ -143,26 +88,23 @@ def html_response(body: bytes, status: int = 200, *, vary: bool = True) -> Respo
     return status, headers, body
 
 
-def not_found(req: Request) -> Response:
+def not_found(req: Visit) -> Response:
     """404: a page for browsers, a line of text for clients that ask for text."""
-    body = page("Not found", f"<h1>Not found</h1><p>Nothing is known here: <code>{esc(req.path)}"
-                "</code>.</p><p>Start from the <a href=\"/\">home page</a> or ask the "
-                "<a href=\"/sparql\">SPARQL endpoint</a>.</p>")
-    if negotiate(req.accept, [HTML, "text/plain"]) == "text/plain":
+    if negotiate(req.accept, [HTML, TEXT]) == TEXT:
         return 404, {"Content-Type": "text/plain; charset=utf-8"}, f"Not found: {req.path}\n".encode()
-    return html_response(body, 404)
+    return html_response(render("not_found.html", title="Not found", path=req.path), 404)
 
 
 # --- terms and statements -------------------------------------------------------------------
 
 
-def link(req: Request, iri_: str, text: str | None = None) -> str:
+def link(req: Visit, iri_: str, text: str | None = None) -> str:
     """An ``<a>`` to the page describing ``iri_`` here, or to the IRI itself elsewhere."""
     href = local_path(iri_, req.base) or eurlex_url(iri_) or iri_
     return f'<a href="{esc(href)}">{esc(text or short_name(iri_))}</a>'
 
 
-def render_term(req: Request, term: Any, labels: dict[str, str]) -> str:
+def render_term(req: Visit, term: Any, labels: dict[str, str]) -> str:
     """A value for HTML: a link with its label, or a literal (with its language)."""
     if isinstance(term, NamedNode):
         text = labels.get(term.value)
@@ -178,17 +120,19 @@ def render_term(req: Request, term: Any, labels: dict[str, str]) -> str:
     return f"<span class=\"muted\">{esc(term)}</span>"
 
 
+FORMAT_LINKS = [(".ttl", "Turtle"), (".jsonld", "JSON-LD"), (".trig", "TriG"), (".nq", "N-Quads"),
+                (".nt", "N-Triples"), (".rdf", "RDF/XML")]
+
+
 def _format_links(path: str) -> str:
-    names = [(".ttl", "Turtle"), (".jsonld", "JSON-LD"), (".trig", "TriG"), (".nq", "N-Quads"),
-             (".nt", "N-Triples")]
-    return " · ".join(f'<a href="{esc(path + ext)}">{name}</a>' for ext, name in names)
+    return " · ".join(f'<a href="{esc(path + ext)}">{name}</a>' for ext, name in FORMAT_LINKS)
 
 
 def _alternates(path: str) -> list[tuple[str, str]]:
     return [(TURTLE, path + ".ttl"), (JSONLD, path + ".jsonld"), (TRIG, path + ".trig")]
 
 
-def facts_table(req: Request, rows: list[tuple[Any, Any, bool]], labels: dict[str, str]) -> str:
+def facts_table(req: Visit, rows: list[tuple[Any, Any, bool]], labels: dict[str, str]) -> str:
     """A definition list of (predicate, value, inferred) rows, grouped by predicate; two
     predicates with the same label (``bnc:hasPart``, ``dcterms:hasPart``) show their names."""
     if not rows:
@@ -224,35 +168,38 @@ def facts_table(req: Request, rows: list[tuple[Any, Any, bool]], labels: dict[st
     return "".join(parts)
 
 
-def heading(req: Request, subject: str, kind: str, title: str, path: str) -> str:
-    return (f'<p class="kind">{esc(kind)}</p><h1>{esc(title)}</h1>'
-            f'<p class="iri muted">{esc(subject)}</p>'
-            f'<p class="muted">This description as {_format_links(path)}</p>')
+def heading(req: Visit, subject: str, kind: str, title: str, path: str) -> str:
+    """The head of a description page (``templates/heading.html``)."""
+    return fragment("heading.html", kind=kind, title=title, subject=subject, path=path,
+                    formats=FORMAT_LINKS)
 
 
-def _kind_of(req: Request, triples: list[tuple[Any, Any, bool]], labels: dict[str, str]) -> str:
+def _kind_of(req: Visit, triples: list[tuple[Any, Any, bool]], labels: dict[str, str]) -> str:
     for p, o, inferred in triples:
         if p.value == RDF + "type" and not inferred and isinstance(o, NamedNode):
             return labels.get(o.value) or short_name(o.value)
     return "Resource"
 
 
-def resource_page(req: Request, subject: str, rest: str) -> bytes:
+def resource_page(req: Visit, subject: str, rest: str) -> bytes:
     """Any resource: its statements (inferred ones marked) and the fiches that link to it."""
     triples = own_triples(req, subject, fiches=False)
     labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
     title = labels.get(subject) or short_name(subject)
-    body = heading(req, subject, _kind_of(req, triples, labels), title, "/doc/" + rest)
-    body += "<h2>Statements</h2>" + facts_table(req, triples, labels)
-    body += fiche_list_section(req, fiches_linking_to(req, subject), "/doc/" + rest)
-    body += incoming_section(req, subject, labels, shown=[iri(o) for _, o, _ in triples])
-    return page(title, body, alternates=_alternates("/doc/" + rest))
+    path = "/doc/" + rest
+    return render(
+        "resource.html", title=title, alternates=_alternates(path), hub=False,
+        heading=Markup(heading(req, subject, _kind_of(req, triples, labels), title, path)),
+        facts=Markup(facts_table(req, triples, labels)),
+        fiches=Markup(fiche_list_section(req, fiches_linking_to(req, subject), path)),
+        incoming=Markup(incoming_section(req, subject, labels,
+                                         shown=[iri(o) for _, o, _ in triples])))
 
 
 INCOMING = ("bnc:partOf", "skos:broader", "bnc:grantsCompetence")
 
 
-def incoming_section(req: Request, subject: str, labels: dict[str, str], limit: int = 200,
+def incoming_section(req: Visit, subject: str, labels: dict[str, str], limit: int = 200,
                      shown: Iterable[str] = ()) -> str:
     """What points here besides fiches: parts of a treaty provision, narrower competence
     areas, the treaty provisions that grant a competence — unless ``shown`` already."""
@@ -277,41 +224,32 @@ def incoming_section(req: Request, subject: str, labels: dict[str, str], limit: 
 # --- lists of fiches ------------------------------------------------------------------------
 
 
-def fiche_items(req: Request, fiches: list[str], extra: dict[str, str] | None = None) -> str:
-    """A list of fiches: title (linked), date sent, own Kamerstuk; ``extra`` HTML per fiche."""
+def fiche_items(req: Visit, fiches: list[str], extra: dict[str, str] | None = None) -> str:
+    """A list of fiches (``templates/fiche_list.html``): title (linked), date sent, own
+    Kamerstuk; ``extra`` HTML per fiche."""
     index = fiche_index(req)
-    out = ['<ul class="plain fiches">']
+    items = []
     for f in fiches:
         info = index.get(f, FicheInfo())
-        meta = [esc(info.date)] if info.date else []
+        meta = [info.date] if info.date else []
         if info.kamerstuk:
-            meta.append(esc(_display_iri(info.kamerstuk, req.base)))
-        meta_html = f'<br><span class="muted">{" · ".join(meta)}</span>' if meta else ""
-        out.append(f'<li lang="nl">{link(req, f, info.title or short_name(f))}{meta_html}'
-                   f'{(extra or {}).get(f, "")}</li>')
-    out.append("</ul>")
-    return "".join(out)
+            meta.append(_display_iri(info.kamerstuk, req.base))
+        items.append({"href": local_path(f, req.base) or f, "title": info.title or short_name(f),
+                      "meta": meta, "extra": Markup((extra or {}).get(f, ""))})
+    return fragment("fiche_list.html", fiches=items)
 
 
 def pager(path: str, page_no: int, total: int, page_size: int = PAGE_SIZE) -> str:
-    """Links to the newer and older pages of a list.
+    """Links to the newer and older pages of a list (``templates/pager.html``).
 
     >>> pager("/fiches", 2, 120)
     '<nav class="pager" aria-label="pages"><a rel="prev" href="/fiches?page=1">← newer</a><span>page 2 of 3</span><a rel="next" href="/fiches?page=3">older →</a></nav>'
     """
-    pages = max(1, math.ceil(total / page_size))
-    if pages == 1:
-        return ""
-    parts = []
-    if page_no > 1:
-        parts.append(f'<a rel="prev" href="{esc(path)}?page={page_no - 1}">← newer</a>')
-    parts.append(f"<span>page {page_no} of {pages}</span>")
-    if page_no < pages:
-        parts.append(f'<a rel="next" href="{esc(path)}?page={page_no + 1}">older →</a>')
-    return f'<nav class="pager" aria-label="pages">{"".join(parts)}</nav>'
+    return fragment("pager.html", path=path, page_no=page_no,
+                    pages=max(1, math.ceil(total / page_size)))
 
 
-def fiche_list_section(req: Request, fiches: list[str], path: str, *, heading_text: str = "Fiches",
+def fiche_list_section(req: Visit, fiches: list[str], path: str, *, heading_text: str = "Fiches",
                        extra: dict[str, str] | Callable[[list[str]], dict[str, str]] | None = None) -> str:
     """A paginated list of fiches (already newest first) under a heading with their number."""
     if not fiches:
@@ -321,15 +259,16 @@ def fiche_list_section(req: Request, fiches: list[str], path: str, *, heading_te
     first = (page_no - 1) * PAGE_SIZE + 1
     if callable(extra):
         extra = extra(chunk)
-    return (f"<h2>{esc(heading_text)} <span class=\"muted\">({total})</span></h2>"
-            f'<p class="muted">Newest first; {first}–{first + len(chunk) - 1} of {total}.</p>'
-            + fiche_items(req, chunk, extra) + pager(path, page_no, total))
+    return fragment("fiche_section.html", heading=heading_text, total=total, first=first,
+                    last=first + len(chunk) - 1, items=Markup(fiche_items(req, chunk, extra)),
+                    pager=Markup(pager(path, page_no, total)))
 
 
-def fiches_page(req: Request) -> Response:
+def fiches_page(req: Visit) -> Response:
     """``/fiches``: every fiche, newest first, paginated."""
-    body = "<h1>All fiches</h1>" + fiche_list_section(req, list(fiche_index(req)), "/fiches")
-    return html_response(page("All fiches", body), vary=False)
+    section = fiche_list_section(req, list(fiche_index(req)), "/fiches")
+    return html_response(render("fiches.html", title="All fiches", section=Markup(section)),
+                         vary=False)
 
 
 # --- the fiche page -------------------------------------------------------------------------
@@ -461,7 +400,7 @@ class Facts:
         return [iri(o) for _, o, _ in self.triples] + [p.value for p, _, _ in self.triples]
 
 
-def fiche_page(req: Request, subject: str, rest: str) -> bytes:
+def fiche_page(req: Visit, subject: str, rest: str) -> bytes:
     """A fiche: dates, Commission documents, verdicts, treaty articles, competences, what it
     cites with the footnote or paragraph that states each link, and where it comes from."""
     B = req.ontology + "#"
@@ -513,39 +452,33 @@ def fiche_page(req: Request, subject: str, rest: str) -> bytes:
           ("Council formation", inline(B + "councilFormation")),
           ("Responsible ministry", inline(B + "responsibleMinistry")),
           ("Sectors", inline(B + "inSector"))]
-    body = [f'<p class="kind">BNC-fiche</p><h1 lang="nl">{esc(title)}</h1>',
-            f'<p class="iri muted">{esc(subject)}</p>',
-            '<dl class="facts">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in dl) + "</dl>"]
-
-    body.append("<h2>Commission documents</h2>" + _commission_documents(req, facts, docs, labels))
-
-    # Verdicts
     verdicts = [("Competence", B + "competenceVerdict"), ("Subsidiarity", B + "subsidiarityVerdict"),
                 ("Proportionality", B + "proportionalityVerdict")]
-    boxes = "".join(f'<div class="verdict"><b>{name}</b>{inline(pred)}</div>' for name, pred in verdicts)
-    body.append(f'<h2>Verdicts</h2><div class="verdicts">{boxes}</div>')
-
     legal_basis = facts.all(B + "legalBasis")
-    body.append("<h2>Legal basis</h2>" + values(legal_basis, with_evidence=True))
-    body.append("<h2>Treaty articles cited</h2>" + values(
-        [(o, i) for o, i in facts.all(B + "citesTreatyProvision") if (o, False) not in legal_basis],
-        with_evidence=True))
-    body.append("<h2>Competence categories</h2>"
-                '<p class="muted">Inferred from the treaty articles the fiche cites.</p>'
-                + values(facts.all(B + "underCompetence")))
-    body.append("<h2>Kamerstukken cited</h2>"
-                + values(facts.all(B + "citesKamerstuk"), with_evidence=True, extra=official))
-    body.append("<h2>EU acts cited</h2>" + values(facts.all(B + "citesEUAct"), with_evidence=True))
+    sections = [
+        ("Legal basis", "", values(legal_basis, with_evidence=True)),
+        ("Treaty articles cited", "", values(
+            [(o, i) for o, i in facts.all(B + "citesTreatyProvision") if (o, False) not in legal_basis],
+            with_evidence=True)),
+        ("Competence categories", "Inferred from the treaty articles the fiche cites.",
+         values(facts.all(B + "underCompetence"))),
+        ("Kamerstukken cited", "", values(facts.all(B + "citesKamerstuk"), with_evidence=True,
+                                          extra=official)),
+        ("EU acts cited", "", values(facts.all(B + "citesEUAct"), with_evidence=True)),
+    ]
     if facts.all(B + "sentWith"):
-        body.append("<h2>Sent together with</h2>" + values(facts.all(B + "sentWith")))
+        sections.append(("Sent together with", "", values(facts.all(B + "sentWith"))))
+    return render(
+        "fiche.html", title=title, subject=subject, alternates=_alternates(path),
+        facts=[(name, Markup(value)) for name, value in dl],
+        documents=Markup(_commission_documents(req, facts, docs, labels)),
+        verdicts=[(name, Markup(inline(pred))) for name, pred in verdicts],
+        sections=[(name, note, Markup(content)) for name, note, content in sections],
+        sources=Markup(_sources(req, own_key, provenance, path)),
+        statements=Markup(facts_table(req, facts.triples, labels)))
 
-    body.append("<h2>Sources</h2>" + _sources(req, own_key, provenance, path))
-    body.append("<details><summary>All statements about this fiche</summary>"
-                + facts_table(req, facts.triples, labels) + "</details>")
-    return page(title, "".join(body), alternates=_alternates(path))
 
-
-def _commission_documents(req: Request, facts: Facts, docs: list[dict[str, Any]], labels: dict[str, str]) -> str:
+def _commission_documents(req: Visit, facts: Facts, docs: list[dict[str, Any]], labels: dict[str, str]) -> str:
     """The Commission documents a fiche assesses and its impact assessments, with EUR-Lex links."""
     B = req.ontology + "#"
     by_doc: dict[str, dict[str, list[str]]] = {}
@@ -572,7 +505,7 @@ def _commission_documents(req: Request, facts: Facts, docs: list[dict[str, Any]]
     return f'<ul class="plain">{"".join(dict.fromkeys(items))}</ul>'
 
 
-def _sources(req: Request, own_key: tuple[str, str] | None, provenance: list[dict[str, Any]], path: str) -> str:
+def _sources(req: Visit, own_key: tuple[str, str] | None, provenance: list[dict[str, Any]], path: str) -> str:
     """Where a fiche comes from: its official publication, source files, named graph, formats."""
     src = []
     if own_key:
@@ -597,7 +530,7 @@ def _sources(req: Request, own_key: tuple[str, str] | None, provenance: list[dic
     return f'<ul class="values">{"".join(dict.fromkeys(src))}</ul>'
 
 
-def _citations(req: Request, subject: str) -> dict[str, list[tuple[str, str]]]:
+def _citations(req: Visit, subject: str) -> dict[str, list[tuple[str, str]]]:
     """For each resource the fiche cites: (location, text) of the mentions that state it."""
     rows = req.select(
         f"SELECT ?res ?loc ?text WHERE {{ <{subject}> bnc:hasCitation ?c . ?c bnc:citedResource ?res . "
@@ -613,22 +546,17 @@ def _citations(req: Request, subject: str) -> dict[str, list[tuple[str, str]]]:
 # --- Kamerstuk, dossier and the other hubs --------------------------------------------------
 
 
-def kamerstuk_page(req: Request, subject: str, rest: str) -> bytes:
+def kamerstuk_page(req: Visit, subject: str, rest: str) -> bytes:
     """A Kamerstuk: its official publication and every fiche that cites it, with the words."""
     triples = own_triples(req, subject, fiches=False)
     labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
     key = kamerstuk_key(subject)
     title = labels.get(subject) or _display_iri(subject, req.base)
     path = "/doc/" + rest
-    body = [heading(req, subject, "Kamerstuk", title, path)]
-    if key:
-        body.append(f'<p>Official publication: <a href="{esc(official_publication(*key))}">'
-                    f"kst-{esc(key[0])}-{esc(key[1])}</a> on officielebekendmakingen.nl</p>")
-    own = req.select(f"SELECT ?f ?t WHERE {{ ?f bnc:kamerstuk <{subject}> OPTIONAL {{ ?f dcterms:title ?t }} }}")
-    for r in own:
-        title_f = str(r["t"].value) if r.get("t") is not None else short_name(r["f"].value)
-        body.append(f"<p>This Kamerstuk is the fiche {link(req, r['f'].value, title_f)}.</p>")
-    body.append("<h2>Statements</h2>" + facts_table(req, triples, labels))
+    own = [(local_path(r["f"].value, req.base) or r["f"].value,
+            str(r["t"].value) if r.get("t") is not None else short_name(r["f"].value))
+           for r in req.select(f"SELECT ?f ?t WHERE {{ ?f bnc:kamerstuk <{subject}> "
+                               f"OPTIONAL {{ ?f dcterms:title ?t }} }}")]
     citing = newest_first(req, (iri(r["f"]) for r in req.select(
         f"SELECT DISTINCT ?f WHERE {{ ?f bnc:citesKamerstuk <{subject}> }}")))
 
@@ -646,13 +574,17 @@ def kamerstuk_page(req: Request, subject: str, rest: str) -> bytes:
         return {f: evidence(c, subject) for f, c in per_fiche.items()}
 
     n = len(citing)
-    body.append(fiche_list_section(req, citing, path, heading_text=f"Cited by {n} fiche{'s' if n != 1 else ''}",
-                                   extra=quotes)
-                or '<h2>Cited by</h2><p class="muted">No fiche cites this Kamerstuk.</p>')
-    return page(title, "".join(body), alternates=_alternates(path))
+    return render(
+        "kamerstuk.html", title=title, alternates=_alternates(path),
+        heading=Markup(heading(req, subject, "Kamerstuk", title, path)),
+        publication=official_publication(*key) if key else None,
+        publication_name=f"kst-{key[0]}-{key[1]}" if key else None, own=own,
+        facts=Markup(facts_table(req, triples, labels)),
+        citing=Markup(fiche_list_section(req, citing, path, extra=quotes,
+                                         heading_text=f"Cited by {n} fiche{'s' if n != 1 else ''}")))
 
 
-def dossier_page(req: Request, subject: str, rest: str) -> bytes:
+def dossier_page(req: Visit, subject: str, rest: str) -> bytes:
     """A Kamerstuk dossier: its Kamerstukken (paginated), each with its fiche if it is one."""
     triples = own_triples(req, subject, fiches=False)
     labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
@@ -673,31 +605,30 @@ def dossier_page(req: Request, subject: str, rest: str) -> bytes:
     items = []
     for k in chunk:
         key = kamerstuk_key(k)
-        line = link(req, k, f"nr. {key[1]}" if key else short_name(k))
-        if k in own:
-            line += " — fiche " + f'<span lang="nl">{link(req, own[k], index.get(own[k], FicheInfo()).title or short_name(own[k]))}</span>'
-        if cited.get(k):
-            line += f' <span class="muted">cited by {cited[k]} fiche{"s" if cited[k] != 1 else ""}</span>'
-        items.append(f"<li>{line}</li>")
-    body = (heading(req, subject, "Kamerstuk dossier", title, path)
-            + "<h2>Statements</h2>" + facts_table(req, triples, labels)
-            + f'<h2>Kamerstukken <span class="muted">({total})</span></h2>'
-            + f'<ul class="plain">{"".join(items)}</ul>' + pager(path, page_no, total))
-    return page(title, body, alternates=_alternates(path))
+        fiche = own.get(k)
+        items.append({"href": local_path(k, req.base) or k,
+                      "name": f"nr. {key[1]}" if key else short_name(k),
+                      "fiche": (index.get(fiche, FicheInfo()).title or short_name(fiche)) if fiche else None,
+                      "fiche_href": local_path(fiche, req.base) if fiche else None,
+                      "cited": cited.get(k, 0)})
+    return render(
+        "dossier.html", title=title, alternates=_alternates(path), total=total, members=items,
+        heading=Markup(heading(req, subject, "Kamerstuk dossier", title, path)),
+        facts=Markup(facts_table(req, triples, labels)), pager=Markup(pager(path, page_no, total)))
 
 
-PAGES: dict[str, Callable[[Request, str, str], bytes]] = {
+PAGES: dict[str, Callable[[Visit, str, str], bytes]] = {
     "fiche": fiche_page,
     "kamerstuk": kamerstuk_page,
     "dossier": dossier_page,
 }
 
 
-def hub_page(kind: str) -> Callable[[Request, str, str], bytes]:
+def hub_page(kind: str) -> Callable[[Visit, str, str], bytes]:
     """Pages for treaty provisions, competence categories, sectors, ministries, Council
     formations, verdict values and people: their statements and their fiches, newest first."""
 
-    def render(req: Request, subject: str, rest: str) -> bytes:
+    def hub(req: Visit, subject: str, rest: str) -> bytes:
         triples = own_triples(req, subject, fiches=False)
         labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
         title = labels.get(subject) or short_name(subject)
@@ -705,15 +636,15 @@ def hub_page(kind: str) -> Callable[[Request, str, str], bytes]:
         note = {"treaty": "Fiches citing this provision or any of its parts.",
                 "competence": "Fiches under this competence (inferred from the treaty articles "
                               "they cite, including narrower areas)."}.get(rest.split("/")[0], "")
-        body = heading(req, subject, kind, title, path)
-        body += "<h2>Statements</h2>" + facts_table(req, triples, labels)
-        body += incoming_section(req, subject, labels, shown=[iri(o) for _, o, _ in triples])
-        fiches = fiche_list_section(req, fiches_linking_to(req, subject), path)
-        body += (f'<p class="muted">{esc(note)}</p>' if note and fiches else "") + \
-            (fiches or '<h2>Fiches</h2><p class="muted">No fiche links here.</p>')
-        return page(title, body, alternates=_alternates(path))
+        return render(
+            "resource.html", title=title, alternates=_alternates(path), hub=True, note=note,
+            heading=Markup(heading(req, subject, kind, title, path)),
+            facts=Markup(facts_table(req, triples, labels)),
+            incoming=Markup(incoming_section(req, subject, labels,
+                                             shown=[iri(o) for _, o, _ in triples])),
+            fiches=Markup(fiche_list_section(req, fiches_linking_to(req, subject), path)))
 
-    return render
+    return hub
 
 
 PAGES.update({
@@ -730,25 +661,16 @@ PAGES.update({
 # --- dumps and the home page ----------------------------------------------------------------
 
 
-def dumps_page(req: Request) -> Response:
+def dumps_page(req: Visit) -> Response:
     info = dump_info()
-    if info is None:
-        body = "<h1>Dumps</h1><p>No dump is available: the store has not been built here.</p>"
-        return html_response(page("Dumps", body), vary=False)
-    size = f"{info['bytes'] / 1e6:.1f} MB" if info["bytes"] > 1e5 else f"{info['bytes']} bytes"
-    body = (
-        "<h1>Dumps</h1><p>The whole graph — every fiche's named graph, the ontology, the reference "
-        "data and the inferred triples — as one gzip-compressed N-Quads file, written by the build.</p>"
-        '<div class="scroll"><table><thead><tr><th>File</th><th>Size</th><th>Built</th><th>SHA-256</th>'
-        f'</tr></thead><tbody><tr><td><a href="/dumps/{DUMP_NAME}">{DUMP_NAME}</a></td><td>{size}</td>'
-        f'<td>{esc(info["modified"])}</td><td><code>{esc(info["sha256"])}</code> '
-        f'(<a href="/dumps/{DUMP_NAME}.sha256">{DUMP_NAME}.sha256</a>)</td></tr></tbody></table></div>'
-        f"<p>Check a download with <code>sha256sum -c {DUMP_NAME}.sha256</code>. Load it with "
-        f"<code>oxigraph load --location DIR --file {DUMP_NAME}</code>.</p>")
-    return html_response(page("Dumps", body), vary=False)
+    size = None
+    if info is not None:
+        size = f"{info['bytes'] / 1e6:.1f} MB" if info["bytes"] > 1e5 else f"{info['bytes']} bytes"
+    return html_response(render("dumps.html", title="Dumps", info=info, size=size, name=DUMP_NAME),
+                         vary=False)
 
 
-def home(req: Request) -> Response:
+def home(req: Visit) -> Response:
     """What the dataset is, counts, newest fiches, the endpoint, examples, dumps, ontology."""
     if negotiate(req.accept, [HTML] + RDF_TYPES) not in (HTML, None):
         return 303, {"Location": "/.well-known/void", "Vary": "Accept"}, b""
@@ -764,52 +686,22 @@ def home(req: Request) -> Response:
               ("treaty provisions cited", facts["provisions"])]
     if facts["quads"]:
         counts.append(("quads in the store", facts["quads"]))
-    body = [
-        "<h1>BNC-fiches as linked data</h1>",
-        "<p>Every new European Commission proposal gets a <i>BNC-fiche</i>: the Dutch government's "
-        "first assessment, sent to the Tweede Kamer as a Kamerstuk in dossier 22 112. This site "
-        "serves those fiches as a knowledge graph: what each fiche assesses, its verdicts on "
-        "competence, subsidiarity and proportionality, the treaty articles and competences, and "
-        "the Kamerstukken and EU acts it cites — each with the footnote or paragraph that says so.</p>",
-        '<ul class="values">' + "".join(f"<li><b>{n:,}</b> {esc(what)}</li>" for what, n in counts)
-        + "</ul>",
-        f'<p class="muted">Last build: {esc(facts["built"])}.</p>' if facts["built"] else "",
-        "<h2>Newest fiches</h2>" + fiche_items(req, newest) + '<p><a href="/fiches">All fiches →</a></p>',
-        "<h2>Query</h2><p>SPARQL 1.1 endpoint: <code>" + esc(req.origin) + "/sparql</code> — "
-        '<a href="/sparql">open the query UI</a>. '
-        'Example queries: <a href="/.well-known/sparql-examples">as a list and as RDF</a>.</p>',
-    ]
-    if examples:
-        body.append('<ul class="values">' + "".join(
-            f'<li><a href="/.well-known/sparql-examples#{esc(q.name)}">{esc(q.summary or q.name)}</a></li>'
-            for q in examples) + "</ul>")
-    body.append(
-        "<h2>Data and vocabulary</h2><ul class=\"values\">"
-        '<li><a href="/dumps/">Dumps</a>: the whole graph as gzip-compressed N-Quads, with its checksum</li>'
-        '<li><a href="/ontology">The ontology</a> (<code>bnc:</code>), also as '
-        '<a href="/ontology.ttl">Turtle</a></li>'
-        '<li><a href="/.well-known/void">VoID description</a> of the dataset</li>'
-        "<li>Every IRI answers here: <code>/id/…</code> redirects (303) to its description "
-        "<code>/doc/…</code>, as HTML, Turtle, N-Triples, JSON-LD, TriG or N-Quads.</li></ul>")
-    for title, items in facts["browse"]:
-        if items:
-            body.append(f"<h2>{esc(title)}</h2><ul class=\"values\">" + "".join(
-                f'<li>{link(req, x, name)} <span class="muted">({n})</span></li>' for x, name, n in items)
-                + "</ul>")
-    return html_response(page("Home", "".join(body)))
+    return html_response(render(
+        "home.html", title="Home", counts=counts, built=facts["built"], origin=req.origin,
+        newest=Markup(fiche_items(req, newest)), examples=examples, browse=facts["browse"],
+        link=lambda x, name: Markup(link(req, x, name))))
 
 
 # --- named graphs ---------------------------------------------------------------------------
 
 
-def graph_page(req: Request, graph: str, path: str, n: int) -> bytes:
+def graph_page(req: Visit, graph: str, path: str, n: int) -> bytes:
     """A named graph: its size, its download links and what the store says about it."""
     about = req.select(f"SELECT ?p ?o WHERE {{ <{graph}> ?p ?o }}")
     labels = label_of(req, [iri(r["o"]) for r in about] + [iri(r["p"]) for r in about])
-    body = (f'<p class="kind">Named graph</p><h1>{esc(_display_iri(graph, req.base))}</h1>'
-            f'<p class="iri">{esc(graph)}</p><p>{n} triples. Download: {_format_links(path)}</p>'
-            + facts_table(req, [(r["p"], r["o"], False) for r in about], labels))
-    return page(short_name(graph), body)
+    return render("graph.html", title=short_name(graph), name=_display_iri(graph, req.base),
+                  graph=graph, n=n, formats=Markup(_format_links(path)),
+                  facts=Markup(facts_table(req, [(r["p"], r["o"], False) for r in about], labels)))
 
 
 # --- the ontology ---------------------------------------------------------------------------
@@ -828,7 +720,7 @@ TERM_LINKS = [("Subclass of", RDFS + "subClassOf"), ("Subproperty of", RDFS + "s
               ("Type", RDF + "type"), ("Defined by", RDFS + "isDefinedBy")]
 
 
-def _class_expression(req: Request, node: Any, about: dict, term_link: Callable[[Any], str]) -> str:
+def _class_expression(req: Visit, node: Any, about: dict, term_link: Callable[[Any], str]) -> str:
     """An RDF list or a restriction in readable form (``bnc:a / bnc:b``)."""
     items, seen = [], 0
     while isinstance(node, BlankNode) and seen < 50:
@@ -844,7 +736,7 @@ def _class_expression(req: Request, node: Any, about: dict, term_link: Callable[
     return " / ".join(items)
 
 
-def ontology_page(req: Request, rows: list[dict[str, Any]]) -> bytes:
+def ontology_page(req: Visit, rows: list[dict[str, Any]]) -> bytes:
     """The ontology as documentation: header, then classes, properties, individuals and reused
     terms, one block per term with an anchor named after it (``/ontology#Fiche``)."""
     about: dict[Any, list[tuple[str, Any]]] = {}
@@ -937,59 +829,26 @@ def ontology_page(req: Request, rows: list[dict[str, Any]]) -> bytes:
 # --- VoID, example queries, errors ----------------------------------------------------------
 
 
-def void_page(req: Request, quads: list[Quad], stats: dict[str, Any]) -> bytes:
+def void_page(req: Visit, quads: list[Quad], stats: dict[str, Any]) -> bytes:
     """The VoID description for people: size, endpoint, dump, licence, linksets, classes."""
     ds = req.origin + "/.well-known/void#dataset"
     values = {q.predicate.value: q.object for q in quads if iri(q.subject) == ds}
     labels = label_of(req, [c for c, _ in stats["classes"]] + [p for *_, p, _ in stats["links"]])
-    classes = "".join(f"<tr><td>{link(req, c, labels.get(c) or _prefixed(req, c))}</td><td>{n:,}</td></tr>"
-                      for c, n in stats["classes"])
-    links = "".join(f"<tr><td>{esc(title)}</td><td>{link(req, p, _prefixed(req, p))}</td><td>{n:,}</td></tr>"
-                    for _, title, _, p, n in stats["links"])
-    dump = dump_info()
-    body = (
-        "<h1>VoID description</h1><p>The dataset described in the "
-        '<a href="https://www.w3.org/TR/void/">VoID</a> vocabulary. Machines: ask this URL for '
-        "<code>text/turtle</code>, <code>application/ld+json</code> or another RDF type "
-        '(or see <a href="/.well-known/void.ttl">Turtle</a>).</p><dl class="facts">'
-        f"<dt>Triples (quads)</dt><dd>{stats['quads']:,}</dd>"
-        f"<dt>Entities</dt><dd>{stats['entities']:,}</dd>"
-        f"<dt>Named graphs</dt><dd>{stats['graphs']:,}</dd>"
-        f"<dt>SPARQL endpoint</dt><dd><a href=\"/sparql\">{esc(req.origin)}/sparql</a></dd>"
-        + (f"<dt>Dump</dt><dd><a href=\"/dumps/{DUMP_NAME}\">{DUMP_NAME}</a> · sha256 <code>"
-           f"{esc(dump['sha256'])}</code></dd>" if dump else "")
-        + f"<dt>Licence</dt><dd><a href=\"{LICENCE}\">CC0 1.0</a></dd>"
-        + (f"<dt>Last build</dt><dd>{esc(values[DCT + 'modified'].value)}</dd>" if DCT + "modified" in values else "")
-        + f"<dt>Vocabulary</dt><dd><a href=\"/ontology\">{esc(req.ontology)}#</a></dd></dl>"
-        '<h2>Linksets</h2><div class="scroll"><table><thead><tr><th>Target</th><th>Predicate</th>'
-        f"<th>Links</th></tr></thead><tbody>{links}</tbody></table></div>"
-        '<h2>Classes</h2><div class="scroll"><table><thead><tr><th>Class</th><th>Entities</th></tr>'
-        f"</thead><tbody>{classes}</tbody></table></div>")
-    return page("VoID", body)
+    modified = values.get(DCT + "modified")
+    return render(
+        "void.html", title="VoID", stats=stats, origin=req.origin, dump=dump_info(),
+        dump_name=DUMP_NAME, licence=LICENCE, ontology=req.ontology,
+        modified=modified.value if modified is not None else None,
+        links=[(title, p, n) for _, title, _, p, n in stats["links"]],
+        classes=[(c, labels.get(c) or _prefixed(req, c), n) for c, n in stats["classes"]],
+        link=lambda x, name: Markup(link(req, x, name)), prefixed=lambda x: _prefixed(req, x))
 
 
 def examples_page(catalogue: list[tuple[Any, str]]) -> bytes:
     """The example queries, each with its description, text and a form that runs it."""
-    blocks = []
-    for q, kind in catalogue:
-        params = "".join(f"<li><code>?{esc(p.name)}</code> ({esc(p.type)}) {esc(p.description)}</li>"
-                         for p in q.params)
-        blocks.append(
-            f'<section id="{esc(q.name)}"><h2>{esc(q.summary or q.name)}</h2>'
-            f"<p>{esc(q.description)}</p>"
-            + (f"<p>Parameters:</p><ul class=\"values\">{params}</ul>" if params else "")
-            + (f'<p class="muted">Federates with <code>{esc(q.endpoint)}</code>.</p>' if q.endpoint else "")
-            + f"<pre><code>{esc(q.text)}</code></pre>"
-            f'<form action="/sparql" method="get"><input type="hidden" name="query" value="{esc(q.text)}">'
-            f'<button type="submit">Run on this endpoint</button> <span class="muted">{esc(kind)} · '
-            f"<code>{esc(q.path.name)}</code></span></form></section>")
-    body = ("<h1>Example queries</h1><p>The queries of <code>queries/</code>, also as RDF "
-            '(<a href="/.well-known/sparql-examples.ttl">Turtle</a>, SIB sparql-examples style: '
-            "<code>sh:SPARQLExecutable</code>, <code>sh:select</code>, <code>rdfs:comment</code>). "
-            'Open them in the <a href="/sparql">query UI</a>.</p>' + "".join(blocks))
-    return page("Example queries", body)
+    return render("examples.html", title="Example queries", catalogue=catalogue)
 
 
 def unavailable(message: str) -> bytes:
     """The page of a 503: the store could not answer."""
-    return page("Service unavailable", f"<h1>Service unavailable</h1><p>{esc(message)}</p>")
+    return render("unavailable.html", title="Service unavailable", message=message)

@@ -1,0 +1,268 @@
+"""The SPARQL 1.1 Protocol at ``/sparql`` and ``/query``: reading a request, preparing its query,
+running it on the worker pool, the query UI and the service description.
+
+Unknown parameters are ignored, as other engines do; ``format``, ``output`` and ``results``
+choose the format where they name one (SPARQLWrapper and rdflib send all three). Relative IRIs
+in a query resolve against the endpoint's URL. Updates are refused (403).
+
+>>> read_charset("application/sparql-query; charset=UTF-16")
+'utf-16'
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..query import QueryError, inspect_query, load_catalogue
+from .negotiation import HTML, endpoint_formats, quality
+from .pages import render
+from .workers import Busy, ClientLimit, Job, WorkerPool, line
+
+UPDATE_PARAMS = ("update", "using-graph-uri", "using-named-graph-uri")
+FORMAT_PARAMS = ("format", "output", "results")
+MAX_BODY = 1 << 20  # a query larger than 1 MiB is refused
+BODY_SECONDS = 30.0  # a body that takes longer to arrive is refused (408)
+
+
+class HttpError(Exception):
+    """An answer with a status, a one-line message and maybe headers."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.headers = status, headers or {}
+
+
+def text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """A one-line plain-text answer."""
+    return Response(line(message), status, headers=headers,
+                    media_type="text/plain; charset=utf-8")
+
+
+@dataclass
+class Endpoint:
+    """The served endpoint: its pools, settings and what it remembers of accepted queries."""
+
+    queries: WorkerPool
+    allowed_services: frozenset[str]
+    prefixes: dict[str, str]
+    client_limit: ClientLimit
+    ui_data: dict = field(default_factory=dict)
+    max_bytes: int = 256 << 20
+    _prepared: dict[str, bool] = field(default_factory=dict)
+
+    def prepare_query(self, query: str, *, base_iri: str | None = None) -> tuple[str, bool]:
+        """THE step every query takes before it reaches a worker: refuse updates and SERVICE
+        calls off the allowlist (403); answer the query text to run and whether it federates.
+        A query whose text mentions SERVICE is prepared in a thread, so this may block (call
+        remote endpoints, run SELECTs with ``self.queries.run_sync``); others on the event loop.
+
+        Accepted queries are remembered (applications repeat theirs), refused ones are not.
+        """
+        known = self._prepared.get(query)
+        if known is not None:
+            return query, known
+        try:
+            info = inspect_query(query, prefixes=self.prefixes)
+        except QueryError as err:
+            raise HttpError(403, str(err)) from None
+        if info.kind == "UPDATE":
+            raise HttpError(403, "this endpoint is read-only: SPARQL Update is not accepted")
+        for iri in info.services:
+            if iri not in self.allowed_services:
+                raise HttpError(403, f"SERVICE <{iri}> is not allowed; allowed: "
+                                + ", ".join(f"<{s}>" for s in sorted(self.allowed_services)))
+        federated = bool(info.services)
+        if len(query) <= 8192:  # small queries only: at most ~80 MB remembered
+            if len(self._prepared) > 10_000:
+                self._prepared.clear()
+            self._prepared[query] = federated
+        return query, federated
+
+
+def read_charset(content_type: str) -> str:
+    """The charset a Content-Type names (``utf-8`` when it names none)."""
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return "utf-8"
+
+
+async def read_body(request: Request) -> bytes:
+    """The request body, at most ``MAX_BODY`` bytes whatever the headers say (413), arriving
+    within ``BODY_SECONDS`` (408)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        raise HttpError(413, f"request body too large (over {MAX_BODY} bytes)",
+                        {"Connection": "close"})
+
+    async def collect() -> bytes:
+        parts, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise HttpError(413, f"request body too large (over {MAX_BODY} bytes)",
+                                {"Connection": "close"})
+            parts.append(chunk)
+        return b"".join(parts)
+
+    try:
+        return await asyncio.wait_for(collect(), BODY_SECONDS)
+    except asyncio.TimeoutError:
+        raise HttpError(408, f"the request body did not arrive within {BODY_SECONDS:g} s",
+                        {"Connection": "close"}) from None
+
+
+def _decode(data: bytes, charset: str, what: str) -> str:
+    if charset not in ("utf-8", "utf8"):
+        raise HttpError(415, f"{what} must be UTF-8 (got charset={charset})")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HttpError(400, f"{what} is not valid UTF-8") from None
+
+
+async def read_params(request: Request) -> dict[str, list[str]]:
+    """The protocol parameters of the URL and, for POST, of the body."""
+    raw = request.scope.get("query_string", b"").decode("latin-1")
+    try:
+        params = parse_qs(raw, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise HttpError(400, "the query string is not valid UTF-8") from None
+    if request.method != "POST":
+        return params
+    body = await read_body(request)
+    ctype = request.headers.get("content-type", "")
+    media = ctype.split(";")[0].strip().lower()
+    if media == "application/x-www-form-urlencoded":
+        form = _decode(body, read_charset(ctype), "the form")
+        for key, values in parse_qs(form, keep_blank_values=True).items():
+            params.setdefault(key, []).extend(values)
+    elif media == "application/sparql-query":
+        params.setdefault("query", []).append(_decode(body, read_charset(ctype), "the query"))
+    elif media == "application/sparql-update":
+        raise HttpError(403, "this endpoint is read-only: SPARQL Update is not accepted")
+    else:
+        raise HttpError(415, f"unsupported Content-Type '{media or 'none'}': send "
+                        "application/sparql-query or application/x-www-form-urlencoded")
+    return params
+
+
+def client_of(request: Request) -> str:
+    """The client's address (the per-client limit counts by it)."""
+    return request.client.host if request.client else "unknown"
+
+
+async def handle(endpoint: Endpoint, request: Request, origin: str) -> Response:
+    """Answer one request to the endpoint."""
+    if request.method == "OPTIONS":  # not a CORS preflight (the CORS middleware answers those)
+        return Response(status_code=204, headers={"Allow": "GET, HEAD, POST, OPTIONS"})
+    if request.method not in ("GET", "HEAD", "POST"):
+        return text(405, f"{request.method} is not supported here: use GET or POST",
+                    {"Allow": "GET, HEAD, POST, OPTIONS"})
+    try:
+        params = await read_params(request)
+        for key in UPDATE_PARAMS:
+            if key in params:
+                raise HttpError(403, "this endpoint is read-only: SPARQL Update is not accepted")
+        queries = params.get("query", [])
+        if len(queries) > 1:
+            raise HttpError(400, "give one 'query' parameter")
+        formats = tuple(v for key in FORMAT_PARAMS for v in params.get(key, []))
+        accept = request.headers.get("accept")
+        endpoint_url = origin + request.url.path
+        if not queries:
+            if request.method == "POST":
+                raise HttpError(400, "missing 'query' parameter (a SPARQL query)")
+            return describe_endpoint(endpoint, accept, formats, endpoint_url)
+        if "service" in queries[0].lower():  # may call remote endpoints and the pool: a thread
+            query, federated = await run_in_threadpool(endpoint.prepare_query, queries[0],
+                                                       base_iri=endpoint_url)
+        else:
+            query, federated = endpoint.prepare_query(queries[0], base_iri=endpoint_url)
+    except HttpError as err:
+        return text(err.status, str(err), err.headers)
+    results_type, graph_type = endpoint_formats(accept, formats or None)
+    client = client_of(request)
+    if not endpoint.client_limit.enter(client):
+        return text(429, f"too many queries at once from {client} (at most "
+                    f"{endpoint.client_limit.limit}); wait for one to finish",
+                    {"Retry-After": "1"})
+    try:
+        status, ctype, body = await endpoint.queries.run(Job(
+            query, results_type, graph_type, params.get("default-graph-uri", []),
+            params.get("named-graph-uri", []), federated, endpoint.max_bytes, endpoint_url))
+    except Busy as err:
+        return text(503, f"query not run: {err}; try again later", {"Retry-After": "2"})
+    finally:
+        endpoint.client_limit.leave(client)
+    headers = {} if formats else {"Vary": "Accept"}
+    return Response(body, status, headers=headers, media_type=ctype)
+
+
+def describe_endpoint(endpoint: Endpoint, accept: str | None, formats: tuple[str, ...],
+                      endpoint_url: str) -> Response:
+    """``GET /sparql`` without a query: the query UI for browsers, the service description
+    for RDF clients."""
+    graph_type = endpoint_formats(accept, formats or None)[1]
+    html_q = quality(accept, HTML) if accept and "html" in accept else 0.0
+    graph_q = quality(accept, graph_type) if graph_type else 0.0
+    if html_q > 0 and html_q >= graph_q:
+        body = render("query.html", title="SPARQL — BNC-fiches", data=endpoint.ui_data)
+        return Response(body, 200, headers={"Vary": "Accept"},
+                        media_type="text/html; charset=utf-8")
+    if graph_type:
+        return Response(service_description(endpoint_url, graph_type), 200,
+                        headers={"Vary": "Accept"}, media_type=graph_type)
+    return text(400, "missing 'query' parameter (a SPARQL query); open this address in a "
+                "browser for the query UI")
+
+
+def service_description(endpoint_url: str, media_type: str) -> bytes:
+    """The SPARQL 1.1 Service Description of the endpoint, in ``media_type``.
+
+    >>> b"sd:UnionDefaultGraph" in service_description("http://h/sparql", "text/turtle")
+    True
+    """
+    import pyoxigraph as ox
+
+    from .formats import serialize_triples
+
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    fmt = "http://www.w3.org/ns/formats/"
+    me, dataset = ox.NamedNode(endpoint_url), ox.BlankNode()
+    a = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    triples = [(me, a, ox.NamedNode(sd + "Service")), (me, ox.NamedNode(sd + "endpoint"), me),
+               (me, ox.NamedNode(sd + "supportedLanguage"), ox.NamedNode(sd + "SPARQL11Query")),
+               (me, ox.NamedNode(sd + "defaultDataset"), dataset),
+               (dataset, a, ox.NamedNode(sd + "Dataset")),
+               (dataset, ox.NamedNode("http://purl.org/dc/terms/description"), ox.Literal(
+                   "The default graph is the RDF merge of all graphs, each triple once: asserted "
+                   "(one named graph per fiche), inferred, ontology and reference data. Use GRAPH "
+                   "to tell them apart or default-graph-uri to narrow it.", language="en"))]
+    for feature in ("UnionDefaultGraph", "BasicFederatedQuery"):
+        triples.append((me, ox.NamedNode(sd + "feature"), ox.NamedNode(sd + feature)))
+    for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
+                 "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML", "TriG",
+                 "N-Quads"):
+        triples.append((me, ox.NamedNode(sd + "resultFormat"), ox.NamedNode(fmt + name)))
+    return serialize_triples([ox.Triple(*t) for t in triples], media_type, prefixes={"sd": sd})
+
+
+def ui_data(prefixes_text: str, endpoint_path: str = "/sparql") -> dict:
+    """What the query UI page (``templates/query.html``) shows: the prefixes and the
+    catalogue's examples (inlined: no CDN, it works offline).
+
+    >>> [e["name"] for e in ui_data("PREFIX x: <http://x/>")["examples"]][:1]
+    ['eurlex-proposals']
+    """
+    examples = [{"name": q.name, "summary": q.summary, "description": q.description,
+                 "params": [p.name for p in q.params], "endpoint": q.endpoint, "query": q.text}
+                for q in load_catalogue()]
+    return {"prefixes": prefixes_text, "examples": examples, "endpoint": endpoint_path}
