@@ -485,7 +485,8 @@ def resolve_services(query: str, *, prefixes: dict[str, str], allowed: Collectio
     prologue = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in p.prefixes.items())
     if p.base:
         prologue = f"BASE <{p.base}>\n" + prologue
-    own = httpx.Client(follow_redirects=True) if client is None else None
+    # no redirects: an allowed endpoint must not send the call on to an address off the list
+    own = httpx.Client(follow_redirects=False) if client is None else None
     pieces_out: list[tuple[tuple[int, int], str]] = []
     try:
         for block, service, opening, closing in outer:

@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from ..errors import KgbuildError
 from ..query import CELLAR_ENDPOINT, QUERIES_DIR, read_prefixes
+from ..search import SEARCH_SERVICE, SearchService
 from . import reading, routes, sparql
 from .workers import ClientLimit, Job, WorkerPool
 
@@ -154,7 +155,8 @@ def create_app(settings: Settings, client_limit: ClientLimit | None = None) -> S
         queries, frozenset((CELLAR_ENDPOINT, *settings.allow_services)), prefixes,
         client_limit or ClientLimit(settings.per_client or
                                     max(1, settings.workers * settings.processes // 2)),
-        sparql.ui_data(prefix_text), max_bytes=settings.max_result_mb << 20)
+        sparql.ui_data(prefix_text), max_bytes=settings.max_result_mb << 20,
+        local_services={SEARCH_SERVICE: SearchService(settings.store)})
     reading.configure(store_dir=settings.store)
 
     async def sparql_endpoint(request: Request):

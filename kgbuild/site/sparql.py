@@ -12,6 +12,8 @@ in a query resolve against the endpoint's URL. Updates are refused (403).
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
@@ -19,8 +21,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..federation import (ServiceFailed, ServiceRefused, check_allowed, find_services,
+                          read_results, resolve_services)
 from ..query import QueryError, inspect_query, load_catalogue
-from .negotiation import HTML, endpoint_formats, quality
+from .negotiation import HTML, RESULTS_JSON, endpoint_formats, quality
 from .pages import render
 from .workers import Busy, ClientLimit, Job, WorkerPool, line
 
@@ -54,35 +58,75 @@ class Endpoint:
     client_limit: ClientLimit
     ui_data: dict = field(default_factory=dict)
     max_bytes: int = 256 << 20
+    local_services: dict = field(default_factory=dict)  # IRI -> federation.LocalService
     _prepared: dict[str, bool] = field(default_factory=dict)
+    _client: object = None  # the httpx.Client of remote SERVICE calls, made when first needed
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def prepare_query(self, query: str, *, base_iri: str | None = None) -> tuple[str, bool]:
-        """THE step every query takes before it reaches a worker: refuse updates and SERVICE
-        calls off the allowlist (403); answer the query text to run and whether it federates.
-        A query whose text mentions SERVICE is prepared in a thread, so this may block (call
-        remote endpoints, run SELECTs with ``self.queries.run_sync``); others on the event loop.
+    def prepare_query(self, query: str, *, base_iri: str | None = None,
+                      default_graphs: list[str] = (), named_graphs: list[str] = (),
+                      deadline: float | None = None) -> tuple[str, bool]:
+        """THE step every query takes before it reaches a worker: refuse updates (403); find
+        its SERVICE blocks on one parse and refuse those off the allowlist (403); evaluate them
+        here (``federation.resolve_services``: remote calls from this process, the values the
+        local part fixes learned through the worker pool on the request's dataset, the search
+        service answered from the store's index). Answers the text to run, which holds no
+        SERVICE, and whether it federated. 502 for a remote that failed, 400 for a block the
+        search service cannot answer. A query whose text mentions SERVICE is prepared in a
+        thread, so this may block; others on the event loop.
 
-        Accepted queries are remembered (applications repeat theirs), refused ones are not.
+        Accepted queries without SERVICE are remembered (applications repeat theirs).
         """
-        known = self._prepared.get(query)
-        if known is not None:
-            return query, known
+        if self._prepared.get(query) is False:
+            return query, False
         try:
             info = inspect_query(query, prefixes=self.prefixes)
-        except QueryError as err:
+            if info.kind == "UPDATE":
+                raise HttpError(403, "this endpoint is read-only: SPARQL Update is not accepted")
+            blocks = find_services(query, prefixes=self.prefixes)
+            check_allowed(blocks, self.allowed_services, self.local_services)
+        except QueryError as err:  # ServiceRefused among them
             raise HttpError(403, str(err)) from None
-        if info.kind == "UPDATE":
-            raise HttpError(403, "this endpoint is read-only: SPARQL Update is not accepted")
-        for iri in info.services:
-            if iri not in self.allowed_services:
-                raise HttpError(403, f"SERVICE <{iri}> is not allowed; allowed: "
-                                + ", ".join(f"<{s}>" for s in sorted(self.allowed_services)))
-        federated = bool(info.services)
-        if len(query) <= 8192:  # small queries only: at most ~80 MB remembered
-            if len(self._prepared) > 10_000:
-                self._prepared.clear()
-            self._prepared[query] = federated
-        return query, federated
+        if not blocks:
+            if len(query) <= 8192:  # small queries only: at most ~80 MB remembered
+                if len(self._prepared) > 10_000:
+                    self._prepared.clear()
+                self._prepared[query] = False
+            return query, False
+        deadline = deadline or time.monotonic() + self.queries.timeout
+        try:
+            text = resolve_services(
+                query, prefixes=self.prefixes, allowed=self.allowed_services,
+                local_services=self.local_services, deadline=deadline, client=self._http(),
+                run_local=lambda select: self.select(select, default_graphs, named_graphs,
+                                                     base_iri, deadline))
+        except ServiceRefused as err:
+            raise HttpError(403, str(err)) from None
+        except ServiceFailed as err:
+            raise HttpError(502, str(err)) from None
+        except ValueError as err:  # a block the search service cannot answer
+            raise HttpError(400, str(err)) from None
+        return text, True
+
+    def select(self, query: str, default_graphs: list[str], named_graphs: list[str],
+               base_iri: str | None, deadline: float) -> list[dict]:
+        """The rows of a SELECT run by the worker pool on the request's dataset (from a thread
+        other than the event loop's); ``HttpError`` with the worker's status when it fails."""
+        status, ctype, body = self.queries.run_sync(Job(
+            query, RESULTS_JSON, None, list(default_graphs), list(named_graphs),
+            max_bytes=self.max_bytes, base_iri=base_iri, deadline=deadline))
+        if status != 200:
+            raise HttpError(status, body.decode("utf-8", "replace").strip())
+        return read_results(body, ctype.split(";")[0])[1]
+
+    def _http(self):
+        """The HTTP client of remote SERVICE calls (connections kept alive between queries)."""
+        import httpx
+
+        with self._lock:
+            if self._client is None:
+                self._client = httpx.Client(follow_redirects=False)
+            return self._client
 
 
 def read_charset(content_type: str) -> str:
@@ -181,9 +225,14 @@ async def handle(endpoint: Endpoint, request: Request, origin: str) -> Response:
             if request.method == "POST":
                 raise HttpError(400, "missing 'query' parameter (a SPARQL query)")
             return describe_endpoint(endpoint, accept, formats, endpoint_url)
-        if "service" in queries[0].lower():  # may call remote endpoints and the pool: a thread
-            query, federated = await run_in_threadpool(endpoint.prepare_query, queries[0],
-                                                       base_iri=endpoint_url)
+        deadline = time.monotonic() + endpoint.queries.timeout  # SERVICE calls included
+        dataset = {"default_graphs": params.get("default-graph-uri", []),
+                   "named_graphs": params.get("named-graph-uri", [])}
+        lowered = queries[0].lower()
+        if "service" in lowered or "\\u" in lowered:  # may call remotes and the pool: a thread
+            query, federated = await run_in_threadpool(
+                endpoint.prepare_query, queries[0], base_iri=endpoint_url, deadline=deadline,
+                **dataset)
         else:
             query, federated = endpoint.prepare_query(queries[0], base_iri=endpoint_url)
     except HttpError as err:
@@ -197,7 +246,8 @@ async def handle(endpoint: Endpoint, request: Request, origin: str) -> Response:
     try:
         status, ctype, body = await endpoint.queries.run(Job(
             query, results_type, graph_type, params.get("default-graph-uri", []),
-            params.get("named-graph-uri", []), federated, endpoint.max_bytes, endpoint_url))
+            params.get("named-graph-uri", []), federated, endpoint.max_bytes, endpoint_url,
+            deadline if federated else None))
     except Busy as err:
         return text(503, f"query not run: {err}; try again later", {"Retry-After": "2"})
     finally:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import KgbuildError
+from ..federation import holds_service
 from .formats import serialize_triples
 from .negotiation import (CSV, GRAPH_TYPES, JSONLD, RESULT_TYPES, RESULTS_JSON, RESULTS_XML, TSV)
 
@@ -52,6 +53,7 @@ class Job:
     federated: bool = False
     max_bytes: int = 256 << 20
     base_iri: str | None = None
+    deadline: float | None = None  # time.monotonic() by which it must answer (else the timeout)
 
 
 Answer = tuple[int, str, bytes]
@@ -110,6 +112,9 @@ def execute(store, job: Job, prefixes: dict[str, str], *,
     """
     import pyoxigraph as ox
 
+    if holds_service(job.query):  # SERVICE is the front's to evaluate, never a worker's
+        return 403, TEXT_PLAIN, line("a query worker runs no SERVICE: it must be evaluated "
+                                     "before the query reaches it")
     kwargs: dict = {"base_iri": job.base_iri}
     try:
         if job.default_graphs:
@@ -187,13 +192,19 @@ def _worker_main(conn, store_dir: str, prefixes: dict[str, str], parent_pid: int
     The store directory is a symlink swapped by each build: when it points elsewhere, the worker
     reopens it, so a rebuild is served without a restart.
     """
+    from ..network_isolation import isolate_network
     from ..query import open_store
 
     _die_with_parent(parent_pid)
     try:
+        isolation = ""
+        isolate_network()  # first, before the store starts threads: no network, whatever the query
+    except OSError as err:
+        isolation = f"query workers are not network-isolated ({err}); SERVICE text is still refused"
+    try:
         opened, store = os.path.realpath(store_dir), open_store(store_dir)
         merged = merged_default_graph(store)
-        conn.send(("ready", ""))
+        conn.send(("ready", isolation))
     except Exception as err:  # noqa: BLE001 - reported to the parent as one line
         conn.send(("error", " ".join(str(err).split())))
         return
@@ -247,6 +258,7 @@ class WorkerPool:
         self._started = threading.Event()
         self._slow_lane = asyncio.Semaphore(max(1, size - 1))
         self._durations: dict[str, float] = {}  # seconds the last run of a query text took
+        self._warned = False  # of workers that could not leave the network
         self.loop: asyncio.AbstractEventLoop | None = None
 
     # -- lifecycle
@@ -306,6 +318,9 @@ class WorkerPool:
         if status != "ready":
             process.join()
             raise KgbuildError(message)
+        if message and not self._warned:  # once: the workers could not leave the network
+            self._warned = True
+            print(f"kgbuild serve: warning: {message}", file=sys.stderr, flush=True)
         worker = _Worker(process, parent)
         with self._lock:
             self._all.add(worker)
@@ -383,7 +398,9 @@ class WorkerPool:
             if not answered.done():
                 answered.set_exception(asyncio.TimeoutError())
 
-        timer = self.loop.call_later(self.timeout, expire)
+        timeout = self.timeout if job.deadline is None else \
+            max(0.0, min(self.timeout, job.deadline - time.monotonic()))
+        timer = self.loop.call_later(timeout, expire)
         try:
             conn.send(job)
             self.loop.add_reader(fd, lambda: answered.done() or answered.set_result(None))
@@ -395,7 +412,7 @@ class WorkerPool:
             stop_watching()
             await self._kill(worker)
             return 503, TEXT_PLAIN, line(f"query stopped: it ran past the {self.timeout:g} s "
-                                         "timeout")
+                                         "timeout")  # SERVICE calls included
         except (EOFError, OSError):
             timer.cancel()
             stop_watching()
