@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from corpus import make_corpus  # noqa: E402
 
-from kgbuild.build import RECORDS, build, pick  # noqa: E402
+from kgbuild.build import build, pick  # noqa: E402
+from kgbuild.store import RECORDS  # noqa: E402
 from kgbuild.mapping import fiche_key  # noqa: E402
 from kgbuild.record import record_from_json  # noqa: E402
 from kgbuild.search import INDEX_DIR, _fold, passages, search  # noqa: E402

@@ -51,10 +51,9 @@ from .errors import InputError, KgbuildError
 from .readers import Limits
 from .record import FicheRecord, record_from_json
 from .sandbox import ParserPool, Result
-from .store import REPORT, BuildDir, StoreError, current, save
+from .store import RECORDS, REPORT, BuildDir, StoreError, current, save
 
 DEFAULT_BASE = "https://w3id.org/bnc-fiches/"
-RECORDS = "records.jsonl.gz"  # the parsed records of a build, reused by the next one
 PROV = "http://www.w3.org/ns/prov#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 DEFAULT_SOURCES = ("data/fiches",)
@@ -124,7 +123,8 @@ def iter_sources(sources: Iterable[str | Path]) -> Iterator[Path]:
     >>> list(iter_sources(["data/fiches/2025D46581.docx", "data/fiches/2025D46581.docx"]))
     [PosixPath('data/fiches/2025D46581.docx')]
     """
-    from .fetch import harvested_sources, is_harvest
+    from .harvest import is_harvest
+    from .harvested import harvested_sources
     from .sru import fiche_dir
 
     seen: set[Path] = set()
@@ -312,7 +312,7 @@ def build(sources: Iterable[str | Path] = DEFAULT_SOURCES, store_dir: str | Path
 def cited_metadata(sources: Iterable[str | Path]) -> list[dict]:
     """The cited papers' metadata records harvested under the source directories
     (``DIR/kamerstukken``, ``kgbuild fetch``; or such a directory named itself)."""
-    from .fetch import is_harvest
+    from .harvest import is_harvest
     from .sru import cited_dir, cited_papers
 
     out: dict[str, dict] = {}
@@ -507,7 +507,7 @@ def publication_identifier(path: str | Path) -> str | None:
     >>> publication_identifier("data/fiches/kst-22112-3458.txt") is None
     True
     """
-    from .fetch import harvested_file
+    from .harvested import harvested_file
 
     item = harvested_file(Path(path))
     if item is None:
@@ -560,7 +560,7 @@ def parser_fingerprint() -> str:
 def _record_key(path: Path, sha: str, fingerprint: str) -> str:
     """What a record depends on: the file's place and content, its open-data metadata (for a
     harvested file) and the parser code."""
-    from .fetch import harvested_file
+    from .harvested import harvested_file
 
     item = harvested_file(Path(path))
     metadata = json.dumps(item.entry, sort_keys=True) if item else ""
@@ -655,7 +655,7 @@ def fiche_year(record: FicheRecord) -> str | None:
 def source_origin(path: str | Path) -> str:
     """Where a build source came from: ``tk`` (the open-data harvest),
     ``officielebekendmakingen`` (the publisher's harvest) or ``file``."""
-    from .fetch import harvested_file
+    from .harvested import harvested_file
 
     item = harvested_file(Path(path))
     if item is None:

@@ -500,7 +500,8 @@ def update(store_dir: Path, base: str, force: bool, max_seconds: float, max_memo
     documents failed to download or parse (what could be built is live), 2 nothing could be built.
     """
     from .build import build as run_build
-    from .fetch import harvest_fingerprint, is_harvest, load_last_build, save_last_build
+    from .harvest import is_harvest
+    from .harvested import harvest_fingerprint, load_last_build, save_last_build
     from .sru import fiche_dir
 
     out = options["out"]

@@ -46,8 +46,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urljoin
 
-from . import __version__
-from .harvest import (Entry, FetchError, HarvestedFile, Page, PageError, Request,
+from .harvest import (USER_AGENT, Entry, FetchError, HarvestedFile, Page, PageError, Request,
                       Summary, harvested_files, is_harvest, now_stamp, verify)
 from .harvest import Limits as HttpLimits
 from .harvest import harvest as harvest_source
@@ -56,10 +55,9 @@ from .record import FicheRecord, KamerstukRef
 
 __all__ = ["DEFAULT_BASE_URL", "USER_AGENT", "TweedeKamer", "FetchError", "HarvestedFile",
            "Summary", "apply_metadata", "fiche_filter", "harvest", "harvested_fiches",
-           "is_fiche", "is_harvest", "parse_source", "read_harvested", "verify"]
+           "is_fiche", "is_harvest", "verify"]
 
 DEFAULT_BASE_URL = "https://gegevensmagazijn.tweedekamer.nl/OData/v4/2.0/"
-USER_AGENT = f"kgbuild/{__version__} (knowledge graph of BNC-fiches; harvester of dossier 22112)"
 DOSSIER = 22112
 # Every casing of a fiche's subject seen in the open data; OData's startswith is exact.
 PREFIXES = ("Fiche", "fiche", "FICHE", "Herzien fiche", "Herzien Fiche", "Herziene fiche",
@@ -228,111 +226,6 @@ def entry_as_row(entry: dict[str, Any]) -> dict[str, Any]:
     dossiers = entry.get("Kamerstukdossier") or []
     row["Kamerstukdossier"] = [{"Nummer": d.split("-")[0]} for d in dossiers] or None
     return row
-
-
-def harvested_sources(root: str | Path) -> list[HarvestedFile]:
-    """The fiches a build takes from a harvest directory: the open data's at ``root`` and the
-    publisher's (``kgbuild.sru``) in ``root/officielebekendmakingen`` (or at ``root`` itself).
-
-    >>> harvested_sources("/nonexistent/harvest")
-    []
-    """
-    from . import sru
-
-    root = Path(root)
-    out: list[HarvestedFile] = []
-    for place in (root, sru.fiche_dir(root)):
-        if is_harvest(place):
-            out += harvested_fiches(place) + sru.harvested_fiches(place)
-    return out
-
-
-def read_harvested(item: HarvestedFile, limits: Limits | None = None) -> FicheRecord:
-    """Read and parse one harvested file, then merge its source's metadata into the record:
-    the open data's (``apply_metadata``) or the publisher's (``sru.apply_publication_metadata``)."""
-    from .parse import parse_document
-    from .readers import read_bytes, read_file
-    from .sru import PUBLISHER, apply_publication_metadata
-
-    data = read_file(item.path, limits)
-    record = parse_document(read_bytes(data, item.source, limits))
-    if PUBLISHER in item.entry:
-        return apply_publication_metadata(record, item.entry)
-    return apply_metadata(record, item.entry)
-
-
-def parse_source(path: str | Path, limits: Limits | None = None) -> FicheRecord:
-    """Parse a build source: a harvested object gets its open-data metadata merged in
-    (``apply_metadata``); any other file is parsed as it is (``parse_file``).
-
-    >>> parse_source("data/fiches/2025D17740.txt").kamerstuk.key
-    '22112-4031'
-    """
-    path = Path(path)
-    item = harvested_file(path)
-    if item is None:
-        from .parse import parse_file
-
-        return parse_file(path, limits)
-    return read_harvested(item, limits)
-
-
-def harvested_file(path: Path) -> HarvestedFile | None:
-    """The harvested fiche stored at ``path`` (``ROOT/objects/sha256/ab/cdef…``), if any."""
-    if len(path.parts) < 4 or path.parts[-4:-2] != ("objects", "sha256"):
-        return None
-    root = path.parents[3]
-    try:
-        stamp = (root / "manifest.json").stat().st_mtime_ns
-    except OSError:
-        return None
-    return _index(str(root.resolve()), stamp).get(path.resolve())
-
-
-@functools.lru_cache(maxsize=4)
-def _index(root: str, _stamp: int) -> dict[Path, HarvestedFile]:
-    """Harvested fiches by object path (first by document number when files coincide)."""
-    from .sru import harvested_fiches as publisher_fiches
-
-    out: dict[Path, HarvestedFile] = {}
-    for item in harvested_fiches(root) + publisher_fiches(root):
-        out.setdefault(item.path.resolve(), item)
-    return out
-
-
-def harvest_fingerprint(root: str | Path) -> str:
-    """A digest of what a build from the harvest would read: files and their metadata.
-
-    ``kgbuild update`` rebuilds only when it changed.
-    """
-    from .sru import cited_dir
-
-    parts = [(f.entry.get("Id") or f.entry.get("dcterms:identifier"), f.entry.get("sha256"),
-              f.entry.get("url"),
-              *(f.entry.get(k) for k in ("DocumentNummer", "Volgnummer", "Zaak", "Datum",
-                                          "Kamerstukdossier", "overheidwetgeving:ondernummer",
-                                          "overheidwetgeving:dossiernummer", "dcterms:title")))
-             for f in harvested_sources(root)]
-    cited = cited_dir(root)
-    if is_harvest(cited):  # the cited papers' records: their titles are in the graph too
-        parts += [(f.entry.get("paper"), f.entry.get("sha256")) for f in harvested_files(cited)]
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
-
-
-def load_last_build(root: str | Path) -> str | None:
-    """The fingerprint of the harvest the last ``kgbuild update`` built, if any."""
-    try:
-        return json.loads((Path(root) / "last_build.json").read_text())["fingerprint"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def save_last_build(root: str | Path, fingerprint: str) -> None:
-    """Remember (atomically) that the harvest with ``fingerprint`` is built."""
-    target = Path(root) / "last_build.json"
-    tmp = target.with_name(".last_build.json.tmp")
-    tmp.write_text(json.dumps({"fingerprint": fingerprint, "built_at": now_stamp()}) + "\n")
-    os.replace(tmp, target)
 
 
 # The parser's warnings (kgbuild.parse) about values the open data supplies.

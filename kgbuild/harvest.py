@@ -51,7 +51,10 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from . import __version__
 from .errors import InputError, KgbuildError
+
+USER_AGENT = f"kgbuild/{__version__} (knowledge graph of BNC-fiches; harvester of dossier 22112)"
 
 MANIFEST_FORMAT = "kgbuild-harvest/1"
 MB = 1024 * 1024

@@ -136,7 +136,7 @@ def _year(date: Any) -> str | None:
 
 def _metadata_year(path: str) -> str | None:
     """The year of a harvested file's own metadata (open data ``Datum``, publisher ``issued``)."""
-    from .fetch import harvested_file
+    from .harvested import harvested_file
 
     item = harvested_file(Path(path))
     if item is None:

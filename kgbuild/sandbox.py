@@ -42,7 +42,7 @@ from .readers import Limits, OutOfMemory
 from .record import FicheRecord, record_from_json
 
 PR_SET_PDEATHSIG = 1
-WARM_UP = ("kgbuild.fetch", "kgbuild.parse", "docx", "pdfminer.pdfinterp", "pdfminer.converter")
+WARM_UP = ("kgbuild.harvested", "kgbuild.parse", "docx", "pdfminer.pdfinterp", "pdfminer.converter")
 
 
 @dataclass
@@ -210,7 +210,7 @@ def parse_job(path: str, limits: Limits) -> dict:
     """Parse one file (harvested files get their open-data metadata, ``parse_source``):
     ``{"record": …}`` or ``{"failure": one line}``; ``"restart"`` after running out of memory.
     """
-    from .fetch import parse_source
+    from .harvested import parse_source
 
     try:
         return {"record": parse_source(path, limits).to_json()}

@@ -46,9 +46,10 @@ from typing import Any, Callable, Iterable
 from lxml import etree
 
 from .errors import InputError
-from .harvest import Entry, HarvestedFile, Limits, Page, PageError, Request, Summary, harvested_files
+from .harvest import USER_AGENT, Entry, HarvestedFile, Limits, Page, PageError, Request, Summary, harvested_files
 from .harvest import harvest as harvest_source
 from .record import FicheRecord, KamerstukRef
+from .store import RECORDS
 
 DEFAULT_SRU_URL = "https://repository.overheid.nl/sru"
 DOSSIER = "22112"
@@ -362,8 +363,6 @@ def harvest_fiches(out: str | Path = "data/raw", *, sru_url: str = DEFAULT_SRU_U
                    since: str | None = None, concurrency: int = 2, page_size: int = PAGE_SIZE,
                    progress: Callable[[int, int], None] | None = None, **limits: Any) -> Summary:
     """Bring the publisher's fiches under ``out/officielebekendmakingen`` up to date."""
-    from .fetch import USER_AGENT
-
     return harvest_source(fiche_dir(out), Publisher(sru_url, page_size), user_agent=USER_AGENT,
                           since=since, limits=Limits(**limits), concurrency=concurrency,
                           progress=progress)
@@ -374,7 +373,6 @@ def harvest_cited(out: str | Path, wanted: Iterable[KamerstukRef], *, sru_url: s
                   progress: Callable[[int, int], None] | None = None, **limits: Any) -> Summary:
     """Fetch the metadata records of the ``wanted`` Kamerstukken into ``out/kamerstukken``:
     new ones, and known ones only when the source says they changed."""
-    from .fetch import USER_AGENT
     from .harvest import Cache
 
     root = cited_dir(out)
@@ -387,7 +385,6 @@ def harvest_cited(out: str | Path, wanted: Iterable[KamerstukRef], *, sru_url: s
 def cited_in_store(store_dir: str | Path) -> list[KamerstukRef]:
     """The Kamerstukken the fiches of the store's current build cite (from its
     ``records.jsonl.gz``); none without a build."""
-    from .build import RECORDS
     from .record import record_from_json
     from .store import current
 

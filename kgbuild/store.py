@@ -49,6 +49,8 @@ from pyoxigraph import RdfFormat, Store
 
 from .errors import KgbuildError
 
+RECORDS = "records.jsonl.gz"  # the parsed records of a build, reused by the next one
+
 REPORT = "report.json"
 DUMP = "dump.nq.gz"
 DATABASE = "oxigraph"

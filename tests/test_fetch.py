@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 import odata_server as fake  # noqa: E402
 
 from kgbuild.fetch import (  # noqa: E402
-    USER_AGENT, apply_metadata, harvest, harvested_fiches, parse_source, read_harvested, verify)
+    USER_AGENT, apply_metadata, harvest, harvested_fiches, verify)
+from kgbuild.harvested import parse_source, read_harvested  # noqa: E402
 from kgbuild.parse import parse_file  # noqa: E402
 from tests.helpers import kgbuild_measured  # noqa: E402
 

@@ -17,7 +17,7 @@ from helpers import ROOT, kgbuild, rows_of  # noqa: E402
 from sru_server import FakeSRU, Paper, metadata_xml  # noqa: E402
 from xmlgen import kamerstuk_xml, publication_part  # noqa: E402
 
-from kgbuild.build import FACT_FIELDS, RECORDS, build, publication_identifier  # noqa: E402
+from kgbuild.build import FACT_FIELDS, build, publication_identifier  # noqa: E402
 from kgbuild.fetch import harvest as harvest_tk, harvested_fiches  # noqa: E402
 from kgbuild.harvest import Cache, verify  # noqa: E402
 from kgbuild.parse import parse_document, parse_file  # noqa: E402
@@ -26,7 +26,7 @@ from kgbuild.record import record_from_json  # noqa: E402
 from kgbuild.report import harvest_report  # noqa: E402
 from kgbuild.search import INDEX_DIR, search  # noqa: E402
 from kgbuild.sru import cited_in_store, harvest_cited, harvest_fiches, is_fiche, read_response  # noqa: E402
-from kgbuild.store import current, open_read_only  # noqa: E402
+from kgbuild.store import RECORDS, current, open_read_only  # noqa: E402
 from kgbuild.validate import validate_store  # noqa: E402
 
 FAST = {"backoff": 0.001, "max_wait": 1.0, "retries": 2, "timeout": 5.0}

@@ -309,8 +309,8 @@ def ui_data(prefixes_text: str, endpoint_path: str = "/sparql") -> dict:
     """What the query UI page (``templates/query.html``) shows: the prefixes and the
     catalogue's examples (inlined: no CDN, it works offline).
 
-    >>> [e["name"] for e in ui_data("PREFIX x: <http://x/>")["examples"]][:1]
-    ['eurlex-proposals']
+    >>> "eurlex-proposals" in [e["name"] for e in ui_data("PREFIX x: <http://x/>")["examples"]]
+    True
     """
     examples = [{"name": q.name, "summary": q.summary, "description": q.description,
                  "params": [p.name for p in q.params], "endpoint": q.endpoint, "query": q.text}
