@@ -982,7 +982,7 @@ def search_page(req: Visit) -> Response:
         if error:
             data["error"] = error
         return _json_response(data, status)
-    for r in results:  # snippet_html is the search's escaped text with <b> marks: nothing else
+    for r in results:  # snippet_html: the search's escaped text, <b> marks
         r["snippet_markup"] = Markup(_only_marks(r["snippet_html"]))
         r["place"] = _place_of(r["section"], r["anchor"])
     ministries = next((items for name, items in _cached("home", req, lambda: _home_facts(req))["browse"]
@@ -997,15 +997,15 @@ def search_page(req: Visit) -> Response:
 
 
 def _only_marks(snippet_html: str) -> str:
-    """The search's snippet HTML, checked: escaped text with ``<b>`` marks and nothing else
-    (any other tag is escaped again).
+    """The search's snippet HTML, checked: escaped text whose ``<b>`` marks become ``<mark>``;
+    any other tag is escaped again.
 
     >>> _only_marks("a <b>waterstof</b> &amp; <i>x</i>")
-    'a <b>waterstof</b> &amp; &lt;i&gt;x&lt;/i&gt;'
+    'a <mark>waterstof</mark> &amp; &lt;i&gt;x&lt;/i&gt;'
     """
+    marks = {"<b>": "<mark>", "</b>": "</mark>"}
     parts = re.split(r"(</?b>)", snippet_html)
-    return "".join(p if p in ("<b>", "</b>") else p.replace("<", "&lt;").replace(">", "&gt;")
-                   for p in parts)
+    return "".join(marks.get(p) or p.replace("<", "&lt;").replace(">", "&gt;") for p in parts)
 
 
 def _place_of(section: str, anchor: str) -> str:
