@@ -798,3 +798,26 @@ def test_the_query_editor_is_served_from_this_server(http):
     # the catalogue examples and the project's prefixes are in the page for the editor
     assert b"fiches-citing-kamerstuk" in page.content
     assert b"PREFIX competence: &lt;https://w3id.org/bnc-fiches/id/competence/&gt;" in page.content
+
+
+def test_lookup_lists_the_candidates_when_the_graph_holds_several_readings():
+    """COM(2025) 723 reads as the proposal 52025PC0723 or the communication 52025DC0723: a
+    store (a real Oxigraph) where fiches assess both gets the two, each with its fiche."""
+    from pyoxigraph import Literal, NamedNode, Quad, Store
+
+    store = Store()
+    celex = "http://publications.europa.eu/resource/celex/"
+    for key, work in (("com-2025-723", "52025PC0723"), ("com-2025-723-b", "52025DC0723")):
+        fiche, graph = NamedNode(f"{BASE}id/fiche/{key}"), NamedNode(f"{BASE}graph/fiche/{key}")
+        store.add(Quad(fiche, NamedNode(str(RDF.type)), NamedNode(f"{BASE}ontology#Fiche"), graph))
+        store.add(Quad(fiche, NamedNode(f"{BASE}ontology#assesses"), NamedNode(celex + work), graph))
+        store.add(Quad(fiche, NamedNode("http://purl.org/dc/terms/title"), Literal(f"Fiche {work}"), graph))
+    status, headers, body = site_get("/lookup", {"q": ["COM(2025) 723"]}, {"accept": BROWSER},
+                                     reading.sparql_over(store))
+    assert status == 200
+    doc = assert_valid_html(body, "/lookup")
+    assert any(e.get("id") == "lookup-ambiguous" for e in doc.iter())
+    links = links_of(doc)
+    assert links["Fiche 52025PC0723"] == "/doc/fiche/com-2025-723"
+    assert links["Fiche 52025DC0723"] == "/doc/fiche/com-2025-723-b"
+    assert sum(h.startswith("https://eur-lex.europa.eu/") for h in links.values()) == 2

@@ -914,26 +914,32 @@ def lookup(req: Visit) -> Response:
     understood; a malformed one: 400 with the reason; words: 303 on to ``/search``."""
     from urllib.parse import urlencode
 
-    from ..lookup import find
+    from ..lookup import citing, in_store, resolve
 
     q = " ".join(req.param("q").split())
     if not q:
         return html_response(render("lookup.html", title="Find", q="", status="empty"), vary=False)
-    finding = find(q, StoreView(req), base=req.base)
-    if finding.status == "words":
+    resolution = resolve(q, base=req.base)  # then as lookup.find, but the citing fiches only
+    store = StoreView(req)                   # for a page that lists them, not for a redirect
+    if resolution.error:
+        kind, held = "malformed", []
+    elif not resolution.candidates:
         return 303, {"Location": "/search?" + urlencode({"q": q})}, b""
-    if finding.status == "found" and local_path(finding.target, req.base):
-        return 303, {"Location": local_path(finding.target, req.base)}, b""
+    else:
+        held = [(c, i) for c, iris in in_store(resolution, store) for i in iris]
+        kind = "absent" if not held else "found" if len(held) == 1 else "ambiguous"
+    if kind == "found" and local_path(held[0][1], req.base):
+        return 303, {"Location": local_path(held[0][1], req.base)}, b""
     readings = [{"kind": c.kind.replace("-", " "), "label": c.label, "identifier": c.identifier}
-                for c in finding.resolution.candidates]
+                for c in resolution.candidates]
     found = [{"kind": c.kind.replace("-", " "), "label": c.label,
               "href": local_path(i, req.base) or eurlex_url(i) or i, "name": _display_iri(i, req.base),
               "fiches": [{"href": local_path(f["fiche"], req.base) or f["fiche"],
                           "title": f.get("title") or short_name(f["fiche"]), "date": f.get("date")}
-                         for f in cites]} for c, i, cites in finding.found]
-    status = {"malformed": 400, "absent": 404, "ambiguous": 200, "found": 200}[finding.status]
-    return html_response(render("lookup.html", title=f"Find: {q}", q=q, status=finding.status,
-                                error=finding.resolution.error, readings=readings, found=found),
+                         for f in citing(store, i, base=req.base)]} for c, i in held]
+    status = {"malformed": 400, "absent": 404, "ambiguous": 200, "found": 200}[kind]
+    return html_response(render("lookup.html", title=f"Find: {q}", q=q, status=kind,
+                                error=resolution.error, readings=readings, found=found),
                          status, vary=False)
 
 
@@ -1036,11 +1042,17 @@ def report_page(req: Visit) -> Response:
     if media_type is None:
         return 406, {"Content-Type": "text/plain; charset=utf-8", "Vary": "Accept"}, \
             b"Not acceptable. The report is available as: text/html, application/json\n"
-    try:
-        report = harvest_report(store_dir())
-    except KgbuildError:
-        raise NotFound from None
-    report.pop("store", None)  # a path on the server, not the reader's business
+    def read() -> dict[str, Any] | None:
+        try:
+            report = harvest_report(store_dir())
+        except KgbuildError:
+            return None
+        report.pop("store", None)  # a path on the server, not the reader's business
+        return report
+
+    report = _cached("harvest report", req, read)  # once per store build
+    if report is None:
+        raise NotFound
     if media_type == JSON:
         return _json_response(report)
     sources = sorted({s for y in report["years"] for s in y.get("found", {})})
