@@ -821,3 +821,14 @@ def test_lookup_lists_the_candidates_when_the_graph_holds_several_readings():
     assert links["Fiche 52025PC0723"] == "/doc/fiche/com-2025-723"
     assert links["Fiche 52025DC0723"] == "/doc/fiche/com-2025-723-b"
     assert sum(h.startswith("https://eur-lex.europa.eu/") for h in links.values()) == 2
+
+
+def test_search_on_a_store_without_an_index_is_a_503_not_a_400(store_dir, tmp_path):
+    """A store built before the index existed: the site says so, without its path."""
+    reading.configure(store_dir=tmp_path)  # a directory without search/
+    try:
+        status, headers, body = site_get("/search", {"q": ["EU"]}, {"accept": BROWSER},
+                                         reading.sparql_over(open_read_only(store_dir)))
+    finally:
+        reading.configure(store_dir=store_dir)
+    assert status == 503 and b"no search index" in body and str(tmp_path).encode() not in body

@@ -963,6 +963,8 @@ def search_page(req: Visit) -> Response:
     error, hits, more = None, [], False
     if page_no < 1:
         error = f"page '{req.param('page')}': give a page number from 1"
+    elif q and not search_index().is_dir():
+        raise KgbuildError("this store has no search index (build it again with kgbuild build)")
     elif q:
         try:
             found = search(search_index(), q, limit=RESULTS_PER_PAGE + 1,
