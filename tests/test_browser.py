@@ -169,6 +169,13 @@ def test_query_editor_runs_an_example_without_a_request_leaving_the_server(site)
         offered = driver.execute_async_script(
             f"const done = arguments[0]; Yasgui.Yasqe.Autocompleters.prefixes.get({yasqe}).then(done)")
         assert "competence: <https://w3id.org/bnc-fiches/id/competence/>" in offered
+        # and the ontology's properties and classes, asked of this endpoint (no LOV)
+        for kind, typed, expected in (("property", "cites", "citesKamerstuk"), ("class", "Fi", "Fiche")):
+            terms = driver.execute_async_script(
+                f"const done = arguments[0]; Yasgui.Yasqe.Autocompleters.{kind}.get({yasqe}, "
+                f"{{autocompletionString: 'https://w3id.org/bnc-fiches/ontology#{typed}'}}).then(done)")
+            assert f"https://w3id.org/bnc-fiches/ontology#{expected}" in terms, (kind, terms)
+            assert all(t.startswith(f"https://w3id.org/bnc-fiches/ontology#{typed}") for t in terms)
         # the links open the local pages
         driver.find_element(By.CSS_SELECTOR, '.tabPanel.active .yasr tbody a.local[href="/doc/kamerstuk/26643-640"]').click()
         WebDriverWait(driver, 10).until(lambda d: path_of(d, site) == "/doc/kamerstuk/26643-640")
