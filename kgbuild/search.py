@@ -346,6 +346,33 @@ def search(index_dir: str | Path, q: str, *, year=None, ministry: str | None = N
     return hits
 
 
+def fiche_passages(index_dir: str | Path, fiche: str) -> list[tuple[str, str, str]]:
+    """``(section, anchor, text)`` of every passage indexed for ``fiche`` (an IRI), in page
+    order: what the fiche page shows under these element ids, where hits link.
+
+    >>> import tempfile
+    >>> from kgbuild.record import FicheRecord
+    >>> index = Path(tempfile.mkdtemp()) / "search"
+    >>> _ = build_index([("http://x/id/fiche/a", FicheRecord(title="T", sections={"essence": "a\\n\\nb"}))], index)
+    >>> fiche_passages(index, "http://x/id/fiche/a")
+    [('title', 'title', 'T'), ('essence', 'section-essence-1', 'a'), ('essence', 'section-essence-2', 'b')]
+    """
+    import tantivy
+
+    index = _open(index_dir)
+    schema = index.schema
+    searcher = index.searcher()
+    query = tantivy.Query.boolean_query([
+        (tantivy.Occur.Must, tantivy.Query.term_query(schema, "kind", "passage")),
+        (tantivy.Occur.Must, tantivy.Query.term_query(schema, "fiche", fiche))])
+    found = searcher.search(query, 100_000).hits
+    out = []
+    for _, address in sorted(found, key=lambda h: (h[1].segment_ord, h[1].doc)):  # as added
+        doc = searcher.doc(address)
+        out.append((doc["section"][0], doc["anchor"][0], doc["text"][0]))
+    return out
+
+
 def _hit(doc, score: float, snippets, prefixes: list[str], matches: int) -> Hit:
     """A hit from its best passage: the fragment around the words found, marked."""
     passage = doc["text"][0]

@@ -471,7 +471,11 @@ def test_every_page_is_valid_html_and_no_internal_link_is_broken(http, site):
     """Crawl from the home page: every internal link answers 200 (or a 303 to a page that
     does), every HTML page parses strictly, and every #fragment exists on its page."""
     seen: dict[str, set[str]] = {}
-    queue, checked, fragments = deque(["/"]), set(), []
+    # and from searches whose results link into sections, footnotes and titles of every fiche
+    searches = ["/search?q=commissie", "/search?q=Kamerstuk", "/search?q=voorstel&page=2",
+                "/search?q=artikel", "/search?q=AI-strategie", "/search?q=strategi*",
+                "/lookup?q=COM(2025)+723", "/lookup?q=21501-30", "/lookup?q=52025DC0723"]
+    queue, checked, fragments = deque(["/", *searches]), set(), []
     while queue:
         path = queue.popleft()
         if path in checked:
@@ -483,7 +487,7 @@ def test_every_page_is_valid_html_and_no_internal_link_is_broken(http, site):
             assert target.startswith("/"), path
             queue.append(target)
             continue
-        assert resp.status_code == 200, f"{path}: {resp.status_code}"
+        assert resp.status_code == 200 or path.startswith("/lookup"), f"{path}: {resp.status_code}"
         if path.startswith("/sparql") or not resp.headers["content-type"].startswith("text/html"):
             continue
         doc = assert_valid_html(resp.content, path)
@@ -502,6 +506,9 @@ def test_every_page_is_valid_html_and_no_internal_link_is_broken(http, site):
     for source, target, fragment in fragments:
         if target in seen:
             assert fragment in seen[target], f"{source} links to a missing anchor {target}#{fragment}"
+    searched = [(s, f) for s, t, f in fragments if s.startswith("/search")]
+    kinds = {re.sub(r"-.*", "", f) for _, f in searched}
+    assert {"section", "footnote", "title"} <= kinds, kinds
     assert len(seen) > 100  # fiches, Kamerstukken, dossiers, treaty, competences, sectors, …
 
 
@@ -572,3 +579,256 @@ def test_handler_on_a_store_opened_directly(store_dir):
     status, headers, body = site_get(f"/doc/{SEED}.nt", {}, {}, sparql)
     assert status == 200 and headers["Content-Type"].startswith("application/n-triples")
     assert f"<{BASE}id/{SEED}>".encode() in body
+
+
+# --- finding: /lookup and /search (issue 13), the harvest report (issue 12) --------------------
+
+
+@pytest.mark.parametrize("text, target", [
+    ("kst-26643-640", "/doc/kamerstuk/26643-640"),
+    ("26 643, nr. 640", "/doc/kamerstuk/26643-640"),
+    ("Kamerstukken II 2019/20, 26 643, nr. 640", "/doc/kamerstuk/26643-640"),
+    ("https://zoek.officielebekendmakingen.nl/kst-26643-640.html", "/doc/kamerstuk/26643-640"),
+    ("Art. 114 TFEU", "/doc/treaty/tfeu/art-114"),
+    ("2025D46581", "/doc/fiche/com-2025-723"),  # TK document number
+    ("2025Z19883", "/doc/fiche/com-2025-723"),  # zaak number
+    ("com-2025-723", "/doc/fiche/com-2025-723"),
+    ("22112", "/doc/dossier/22112"),
+])
+def test_lookup_sends_an_identifier_the_graph_holds_to_its_page(http, text, target):
+    resp = http.get("/lookup", params={"q": text}, headers={"Accept": BROWSER})
+    assert resp.status_code == 303, resp.text[:300]
+    assert resp.headers["location"] == target
+    assert http.get(target, headers={"Accept": BROWSER}).status_code == 200
+
+
+def test_lookup_of_a_document_described_elsewhere_lists_the_fiches_pointing_at_it(http):
+    resp = http.get("/lookup", params={"q": "COM(2025) 723"}, headers={"Accept": BROWSER})
+    assert resp.status_code == 200
+    doc = assert_valid_html(resp.content, "/lookup")
+    links = links_of(doc)
+    assert links.get("Mededeling Apply AI-strategie") == "/doc/fiche/com-2025-723"
+    assert any(h.startswith("https://eur-lex.europa.eu/") for h in links.values())
+
+
+def test_lookup_says_what_it_understood_when_the_graph_does_not_hold_it(http):
+    resp = http.get("/lookup", params={"q": "kst-36999-7"}, headers={"Accept": BROWSER})
+    assert resp.status_code == 404
+    text = text_of(assert_valid_html(resp.content, "/lookup"))
+    assert "does not hold" in text and "36999" in text and "kamerstuk" in text.lower()
+
+
+def test_lookup_of_a_malformed_identifier_is_a_400_with_the_reason(http):
+    resp = http.get("/lookup", params={"q": "COM(2025)"}, headers={"Accept": BROWSER})
+    assert resp.status_code == 400
+    doc = assert_valid_html(resp.content, "/lookup")
+    [error] = [e for e in doc.iter() if e.get("id") == "lookup-error"]
+    assert "COM number needs a year and a number" in "".join(error.itertext())
+
+
+def test_lookup_of_words_goes_on_to_the_search(http):
+    resp = http.get("/lookup", params={"q": "  kritieke   grondstoffen "}, headers={"Accept": BROWSER})
+    assert resp.status_code == 303
+    assert resp.headers["location"] == "/search?q=kritieke+grondstoffen"
+
+
+def test_lookup_and_search_without_text_show_their_form(http):
+    for path in ("/lookup", "/search"):
+        resp = http.get(path, headers={"Accept": BROWSER})
+        assert resp.status_code == 200
+        doc = assert_valid_html(resp.content, path)
+        assert any(f.get("action") in ("/lookup", "/search") for f in doc.iter("form"))
+
+
+def test_every_page_has_the_find_box(http):
+    for path in ("/", "/fiches", "/doc/" + SEED, "/ontology", "/report", "/search?q=x"):
+        doc = assert_valid_html(http.get(path, headers={"Accept": BROWSER}).content, path)
+        forms = [f for f in doc.iter("form") if f.get("action") == "/lookup" and f.get("method") == "get"]
+        assert forms and any(i.get("name") == "q" for i in forms[0].iter("input")), path
+    assert b'action="/lookup"' in http.get("/sparql", headers={"Accept": BROWSER}).content
+
+
+def search_json(http, **params):
+    resp = http.get("/search", params=params, headers={"Accept": "application/json"})
+    assert resp.headers["content-type"].startswith("application/json"), resp.text
+    return resp.status_code, resp.json()
+
+
+def test_search_ranks_fiches_and_links_each_to_its_quoted_passage(http):
+    status, data = search_json(http, q="vlaggenschipinitiatieven")
+    assert status == 200 and data["query"] == "vlaggenschipinitiatieven"
+    [first, *_] = data["results"]
+    assert first["key"] == "com-2025-723" and first["url"] == f"/doc/{SEED}#{first['anchor']}"
+    assert first["anchor"].startswith("section-essence-")
+    # the anchor is on the fiche page and holds the passage
+    doc = assert_valid_html(http.get("/doc/" + SEED, headers={"Accept": BROWSER}).content, SEED)
+    [element] = [e for e in doc.iter() if e.get("id") == first["anchor"]]
+    assert "vlaggenschipinitiatieven" in "".join(element.itertext())
+    # and the HTML page quotes it with the match marked
+    page = http.get("/search", params={"q": "vlaggenschipinitiatieven"}, headers={"Accept": BROWSER})
+    assert "Accept" in page.headers["vary"]
+    doc = assert_valid_html(page.content, "/search")
+    assert first["url"] in links_of(doc).values()
+    marks = ["".join(m.itertext()) for m in doc.iter("mark")]
+    assert any("vlaggenschipinitiatieven" in m.lower() for m in marks)
+
+
+def test_search_results_are_escaped(http):
+    """The quoted passage is text: markup a query or a fiche could carry is never HTML."""
+    page = http.get("/search", params={"q": '<script>alert(1)</script> strategie'},
+                    headers={"Accept": BROWSER})
+    assert b"<script>alert" not in page.content
+    doc = assert_valid_html(page.content, "/search")
+    tags = {e.tag.split("}")[-1] for q in doc.iter() if q.tag.endswith("blockquote") for e in q.iter()}
+    assert tags <= {"blockquote", "b", "mark"}, tags
+
+
+BROAD = "voorstel OR EU OR de OR een"  # most fiches of the corpus
+
+
+def test_search_filters_and_pages(http):
+    status, every = search_json(http, q=BROAD)
+    assert status == 200 and len(every["results"]) > 10
+    years = {r["year"] for r in every["results"]}
+    status, in_2025 = search_json(http, q=BROAD, year="2025")
+    assert in_2025["results"] and {r["year"] for r in in_2025["results"]} == {2025} != years
+    status, ranged = search_json(http, q=BROAD, year="2018-2022")
+    assert {r["year"] for r in ranged["results"]} == {y for y in years if y and 2018 <= y <= 2022}
+    assert ranged["filters"] == {"year": "2018-2022"}
+    status, positive = search_json(http, q=BROAD, verdict="subsidiariteit:positief")
+    assert 0 < len(positive["results"]) < len(every["results"])
+    status, negative = search_json(http, q=BROAD, verdict="negatief")
+    assert status == 200 and negative["results"] == []
+    # ministry: the values the page offers are filters that work
+    doc = assert_valid_html(http.get("/search", params={"q": BROAD}, headers={"Accept": BROWSER}).content, "s")
+    offered = [o.get("value") for s in doc.iter() if s.get("name") == "ministry" for o in s.iter()
+               if o.tag.endswith("option") and o.get("value")]
+    assert "economische-zaken-en-klimaat" in offered
+    for value in offered:
+        status, found = search_json(http, q=BROAD, ministry=value)
+        assert 0 < len(found["results"]) < len(every["results"]), value
+    # paging: 20 a page, so one page here; page 2 is empty and links back
+    assert 'rel="next"' not in http.get("/search", params={"q": BROAD}, headers={"Accept": BROWSER}).text
+    status, second = search_json(http, q=BROAD, page="2")
+    assert status == 200 and second["results"] == [] and second["previous"].endswith("page=1")
+
+
+def test_search_pages_past_twenty_results(http, monkeypatch):
+    from kgbuild.site import pages
+
+    status, every = search_json(http, q=BROAD)
+    keys = [r["key"] for r in every["results"]]
+    # 20 a page over HTTP; the in-process handler with 5 a page gives the same order in pages
+    store = open_read_only(reading._config.store_dir)
+    monkeypatch.setattr(pages, "RESULTS_PER_PAGE", 5)
+    paged, page_no = [], 1
+    while True:
+        status, headers, body = site_get("/search", {"q": [BROAD], "page": [str(page_no)]},
+                                         {"accept": "application/json"}, reading.sparql_over(store))
+        data = json.loads(body)
+        paged += [r["key"] for r in data["results"]]
+        if not data["next"]:
+            break
+        assert data["next"].endswith(f"&page={page_no + 1}")
+        page_no += 1
+    assert paged == keys and page_no == -(-len(keys) // 5)
+
+
+@pytest.mark.parametrize("params, reason", [
+    ({"q": '"unclosed'}, "tantivy cannot read it"),
+    ({"q": "EU", "year": "twenty"}, "give a year"),
+    ({"q": "EU", "verdict": "maybe"}, "give positief, negatief"),
+    ({"q": "EU", "page": "0"}, "give a page number"),
+])
+def test_search_bad_input_is_a_400_with_one_line(http, params, reason):
+    status, data = search_json(http, **params)
+    assert status == 400 and reason in data["error"] and "\n" not in data["error"]
+    page = http.get("/search", params=params, headers={"Accept": BROWSER})
+    assert page.status_code == 400 and reason.encode() in page.content.replace(b"&#39;", b"'")
+
+
+def test_search_negotiates_in_the_one_negotiation(http):
+    assert http.get("/search", params={"q": "x"}, headers={"Accept": "image/png"}).status_code == 406
+    resp = http.get("/search", params={"q": "x"}, headers={"Accept": "application/json;q=0.9, text/html;q=0.1"})
+    assert resp.headers["content-type"].startswith("application/json")
+
+
+def test_report_page_renders_the_harvest_report_of_the_served_store(http, store_dir):
+    from kgbuild.report import harvest_report
+
+    expected = harvest_report(store_dir)
+    resp = http.get("/report", headers={"Accept": "application/json"})
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("application/json")
+    data = resp.json()
+    assert "store" not in data  # no server path
+    assert data["years"] == expected["years"] and data["totals"] == expected["totals"]
+    page = http.get("/report", headers={"Accept": BROWSER})
+    doc = assert_valid_html(page.content, "/report")
+    text = text_of(doc)
+    for year in expected["years"]:
+        [section] = [e for e in doc.iter() if e.get("id") == f"year-{year['year']}"]
+        body = "".join(section.itertext())
+        assert f"{year['fiches']} fiche" in body
+        share = year["fields"]["title"]
+        assert f"{share * 100:.0f}%" in body
+        for warning in year["warnings"]:
+            assert warning["warning"] in body
+    # the 2013 summary form states no verdict
+    [y2013] = [e for e in doc.iter() if e.get("id") == "year-2013"]
+    rows = {"".join(tr[0].itertext()): "".join(tr[1].itertext()) for tr in y2013.iter()
+            if tr.tag.endswith("tr") and len(tr) == 2 and tr[0].tag.endswith("td")}
+    assert rows["verdicts.subsidiariteit"] == "0%" and rows["title"] == "100%"
+    assert "Harvest report" in text
+    home = assert_valid_html(http.get("/", headers={"Accept": BROWSER}).content, "/")
+    assert "/report" in links_of(home).values()
+
+
+def test_the_query_editor_is_served_from_this_server(http):
+    page = http.get("/sparql", headers={"Accept": BROWSER})
+    assert page.status_code == 200
+    srcs = re.findall(rb'(?:src|href)="([^"]+)"', page.content)
+    assert b"/static/yasgui/yasgui.min.js" in srcs and b"/static/yasgui/yasgui.min.css" in srcs
+    assert not [s for s in srcs if s.startswith((b"http:", b"https:", b"//"))]
+    for name, kind in (("yasgui.min.js", "text/javascript"), ("yasgui.min.css", "text/css")):
+        resp = http.get(f"/static/yasgui/{name}")
+        assert resp.status_code == 200 and resp.headers["content-type"].startswith(kind)
+        assert hashlib.sha256(resp.content).hexdigest() in (Path("kgbuild/static/yasgui/SHA256SUMS")).read_text()
+    for bad in ("/static/yasgui/../__init__.py", "/static/yasgui/missing.js", "/static/yasgui/.hidden.js"):
+        assert http.get(bad).status_code == 404
+    # the catalogue examples and the project's prefixes are in the page for the editor
+    assert b"fiches-citing-kamerstuk" in page.content
+    assert b"PREFIX competence: &lt;https://w3id.org/bnc-fiches/id/competence/&gt;" in page.content
+
+
+def test_lookup_lists_the_candidates_when_the_graph_holds_several_readings():
+    """COM(2025) 723 reads as the proposal 52025PC0723 or the communication 52025DC0723: a
+    store (a real Oxigraph) where fiches assess both gets the two, each with its fiche."""
+    from pyoxigraph import Literal, NamedNode, Quad, Store
+
+    store = Store()
+    celex = "http://publications.europa.eu/resource/celex/"
+    for key, work in (("com-2025-723", "52025PC0723"), ("com-2025-723-b", "52025DC0723")):
+        fiche, graph = NamedNode(f"{BASE}id/fiche/{key}"), NamedNode(f"{BASE}graph/fiche/{key}")
+        store.add(Quad(fiche, NamedNode(str(RDF.type)), NamedNode(f"{BASE}ontology#Fiche"), graph))
+        store.add(Quad(fiche, NamedNode(f"{BASE}ontology#assesses"), NamedNode(celex + work), graph))
+        store.add(Quad(fiche, NamedNode("http://purl.org/dc/terms/title"), Literal(f"Fiche {work}"), graph))
+    status, headers, body = site_get("/lookup", {"q": ["COM(2025) 723"]}, {"accept": BROWSER},
+                                     reading.sparql_over(store))
+    assert status == 200
+    doc = assert_valid_html(body, "/lookup")
+    assert any(e.get("id") == "lookup-ambiguous" for e in doc.iter())
+    links = links_of(doc)
+    assert links["Fiche 52025PC0723"] == "/doc/fiche/com-2025-723"
+    assert links["Fiche 52025DC0723"] == "/doc/fiche/com-2025-723-b"
+    assert sum(h.startswith("https://eur-lex.europa.eu/") for h in links.values()) == 2
+
+
+def test_search_on_a_store_without_an_index_is_a_503_not_a_400(store_dir, tmp_path):
+    """A store built before the index existed: the site says so, without its path."""
+    reading.configure(store_dir=tmp_path)  # a directory without search/
+    try:
+        status, headers, body = site_get("/search", {"q": ["EU"]}, {"accept": BROWSER},
+                                         reading.sparql_over(open_read_only(store_dir)))
+    finally:
+        reading.configure(store_dir=store_dir)
+    assert status == 503 and b"no search index" in body and str(tmp_path).encode() not in body

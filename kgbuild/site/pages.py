@@ -27,8 +27,9 @@ from .negotiation import HTML, JSONLD, RDF_TYPES, TEXT, TRIG, TURTLE, negotiate
 from .reading import (CDM, CELEX, DCT, OWL, PAGE_SIZE, RDF, RDFS, SKOS, XSD, FicheInfo,
                       Response, Visit, _cached, _display_iri, _home_facts, _natural, _prefixed,
                       eurlex_url, fiche_index, fiches_linking_to, iri, kamerstuk_key, label_of,
+                      NotFound, StoreView, dossier_title, fiche_text, kamerstuk_metadata,
                       local_path, newest_first, official_publication, own_triples, page_of,
-                      short_name)
+                      search_index, short_name, store_dir)
 
 TEMPLATES = Environment(loader=PackageLoader("kgbuild.site", "templates"),
                         autoescape=select_autoescape(default=True), trim_blocks=True,
@@ -468,14 +469,39 @@ def fiche_page(req: Visit, subject: str, rest: str) -> bytes:
     ]
     if facts.all(B + "sentWith"):
         sections.append(("Sent together with", "", values(facts.all(B + "sentWith"))))
+    ids = {"Kamerstukken cited": "cited-kamerstukken"}
     return render(
         "fiche.html", title=title, subject=subject, alternates=_alternates(path),
         facts=[(name, Markup(value)) for name, value in dl],
         documents=Markup(_commission_documents(req, facts, docs, labels)),
         verdicts=[(name, Markup(inline(pred))) for name, pred in verdicts],
-        sections=[(name, note, Markup(content)) for name, note, content in sections],
+        sections=[(ids.get(name), name, note, Markup(content)) for name, note, content in sections],
+        text=_fiche_text(fiche_text(req, subject)),
         sources=Markup(_sources(req, own_key, provenance, path)),
         statements=Markup(facts_table(req, facts.triples, labels)))
+
+
+def _fiche_text(passages: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """A fiche's text for its page, from the search index's passages: the proposals' titles,
+    each section's paragraphs (``(anchor, text)``) under its name, the footnotes; each element
+    gets the anchor search hits link to (the title's is the page's heading, the cited papers'
+    titles' the list of cited Kamerstukken).
+
+    >>> _fiche_text([("title", "title", "T"), ("competence", "section-competence-1", "a"),
+    ...              ("footnote", "footnote-2", "b"), ("footnote", "footnote-2", "c")])["footnotes"]
+    [('footnote-2', '2', 'b'), (None, '2', 'c')]
+    """
+    proposals, sections, footnotes, seen = [], {}, [], set()
+    for section, anchor, text in passages:
+        if section == "proposal_titles":
+            proposals.append(text)
+        elif section == "footnote":
+            footnotes.append((anchor if anchor not in seen else None, anchor[len("footnote-"):], text))
+        elif section not in ("title", "cited_kamerstukken"):
+            name = SECTION_NAMES.get(section, section.replace("_", " ").capitalize())
+            sections.setdefault(name, []).append((anchor if anchor not in seen else None, text))
+        seen.add(anchor)
+    return {"proposals": proposals, "sections": list(sections.items()), "footnotes": footnotes}
 
 
 def _commission_documents(req: Visit, facts: Facts, docs: list[dict[str, Any]], labels: dict[str, str]) -> str:
@@ -551,8 +577,16 @@ def kamerstuk_page(req: Visit, subject: str, rest: str) -> bytes:
     triples = own_triples(req, subject, fiches=False)
     labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
     key = kamerstuk_key(subject)
-    title = labels.get(subject) or _display_iri(subject, req.base)
+    meta = kamerstuk_metadata(req, subject)
+    title = meta.get("title") or labels.get(subject) or _display_iri(subject, req.base)
     path = "/doc/" + rest
+    paper = [(name, meta[k]) for name, k in (("Kind", "kind"), ("Date", "issued"),
+                                              ("Submitted by", "submitter")) if meta.get(k)]
+    dossier = None
+    if meta.get("dossier"):
+        dossier = {"href": local_path(meta["dossier"], req.base) or meta["dossier"],
+                   "name": _display_iri(meta["dossier"], req.base),
+                   "title": meta.get("dossier_title")}
     own = [(local_path(r["f"].value, req.base) or r["f"].value,
             str(r["t"].value) if r.get("t") is not None else short_name(r["f"].value))
            for r in req.select(f"SELECT ?f ?t WHERE {{ ?f bnc:kamerstuk <{subject}> "
@@ -579,6 +613,7 @@ def kamerstuk_page(req: Visit, subject: str, rest: str) -> bytes:
         heading=Markup(heading(req, subject, "Kamerstuk", title, path)),
         publication=official_publication(*key) if key else None,
         publication_name=f"kst-{key[0]}-{key[1]}" if key else None, own=own,
+        paper=paper, dossier=dossier, number=_display_iri(subject, req.base) if meta.get("title") else None,
         facts=Markup(facts_table(req, triples, labels)),
         citing=Markup(fiche_list_section(req, citing, path, extra=quotes,
                                          heading_text=f"Cited by {n} fiche{'s' if n != 1 else ''}")))
@@ -588,7 +623,8 @@ def dossier_page(req: Visit, subject: str, rest: str) -> bytes:
     """A Kamerstuk dossier: its Kamerstukken (paginated), each with its fiche if it is one."""
     triples = own_triples(req, subject, fiches=False)
     labels = label_of(req, [subject] + [iri(o) for _, o, _ in triples] + [p.value for p, _, _ in triples])
-    title = labels.get(subject) or _display_iri(subject, req.base).capitalize()
+    title = dossier_title(req, subject) or labels.get(subject) or \
+        _display_iri(subject, req.base).capitalize()
     path = "/doc/" + rest
     members = _cached("dossier " + subject, req, lambda: sorted(
         (iri(r["k"]) for r in req.select(f"SELECT DISTINCT ?k WHERE {{ ?k bnc:inDossier <{subject}> }}")),
@@ -852,3 +888,175 @@ def examples_page(catalogue: list[tuple[Any, str]]) -> bytes:
 def unavailable(message: str) -> bytes:
     """The page of a 503: the store could not answer."""
     return render("unavailable.html", title="Service unavailable", message=message)
+
+
+# --- lookup, search, the harvest report -------------------------------------------------------
+
+JSON = "application/json"
+RESULTS_PER_PAGE = 20
+VERDICT_FILTERS = [("", "any verdict")] + [
+    (f"{aspect}{value}", f"{name}{value.replace('-', ' ')}")
+    for aspect, name in (("", "any aspect "), ("bevoegdheid:", "competence "),
+                         ("subsidiariteit:", "subsidiarity "), ("proportionaliteit:", "proportionality "))
+    for value in ("negatief", "positief", "positief-met-kanttekeningen")]
+
+
+def _json_response(data: Any, status: int = 200) -> Response:
+    import json
+
+    body = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+    return status, {"Content-Type": f"{JSON}; charset=utf-8", "Vary": "Accept"}, body
+
+
+def lookup(req: Visit) -> Response:
+    """``/lookup?q=…``: what the text names (``kgbuild.lookup.find``). An identifier the graph
+    holds: 303 to its page; several: the candidates; one it does not hold: 404 saying what was
+    understood; a malformed one: 400 with the reason; words: 303 on to ``/search``."""
+    from urllib.parse import urlencode
+
+    from ..lookup import citing, in_store, resolve
+
+    q = " ".join(req.param("q").split())
+    if not q:
+        return html_response(render("lookup.html", title="Find", q="", status="empty"), vary=False)
+    resolution = resolve(q, base=req.base)  # then as lookup.find, but the citing fiches only
+    store = StoreView(req)                   # for a page that lists them, not for a redirect
+    if resolution.error:
+        kind, held = "malformed", []
+    elif not resolution.candidates:
+        return 303, {"Location": "/search?" + urlencode({"q": q})}, b""
+    else:
+        held = [(c, i) for c, iris in in_store(resolution, store) for i in iris]
+        kind = "absent" if not held else "found" if len(held) == 1 else "ambiguous"
+    if kind == "found" and local_path(held[0][1], req.base):
+        return 303, {"Location": local_path(held[0][1], req.base)}, b""
+    readings = [{"kind": c.kind.replace("-", " "), "label": c.label, "identifier": c.identifier}
+                for c in resolution.candidates]
+    found = [{"kind": c.kind.replace("-", " "), "label": c.label,
+              "href": local_path(i, req.base) or eurlex_url(i) or i, "name": _display_iri(i, req.base),
+              "fiches": [{"href": local_path(f["fiche"], req.base) or f["fiche"],
+                          "title": f.get("title") or short_name(f["fiche"]), "date": f.get("date")}
+                         for f in citing(store, i, base=req.base)]} for c, i in held]
+    status = {"malformed": 400, "absent": 404, "ambiguous": 200, "found": 200}[kind]
+    return html_response(render("lookup.html", title=f"Find: {q}", q=q, status=kind,
+                                error=resolution.error, readings=readings, found=found),
+                         status, vary=False)
+
+
+def search_page(req: Visit) -> Response:
+    """``/search?q=…&year=&ministry=&verdict=&page=``: ranked fiches quoting the matching
+    passage, each linking to the fiche page at that passage; HTML, or JSON by negotiation."""
+    from urllib.parse import urlencode
+
+    from ..search import SearchError, search
+
+    media_type = negotiate(req.accept, [HTML, JSON])
+    if media_type is None:
+        return 406, {"Content-Type": "text/plain; charset=utf-8", "Vary": "Accept"}, \
+            b"Not acceptable. Search results are available as: text/html, application/json\n"
+    q = " ".join(req.param("q").split())
+    filters = {name: req.param(name).strip() for name in ("year", "ministry", "verdict")}
+    try:
+        page_no = int(req.param("page", "1"))
+    except ValueError:
+        page_no = 0
+    error, hits, more = None, [], False
+    if page_no < 1:
+        error = f"page '{req.param('page')}': give a page number from 1"
+    elif q and not search_index().is_dir():
+        raise KgbuildError("this store has no search index (build it again with kgbuild build)")
+    elif q:
+        try:
+            found = search(search_index(), q, limit=RESULTS_PER_PAGE + 1,
+                           offset=(page_no - 1) * RESULTS_PER_PAGE,
+                           **{k: v or None for k, v in filters.items()})
+            more, hits = len(found) > RESULTS_PER_PAGE, found[:RESULTS_PER_PAGE]
+        except SearchError as err:
+            error = str(err).splitlines()[0]
+    status = 400 if error else 200
+
+    def page_url(n: int) -> str:
+        return "/search?" + urlencode({"q": q, **{k: v for k, v in filters.items() if v}, "page": n})
+
+    results = [{"fiche": h.fiche, "key": h.key, "title": h.title, "year": h.year, "score": h.score,
+                "section": h.section, "anchor": h.anchor, "snippet": h.snippet,
+                "snippet_html": h.snippet_html, "matches": h.matches,
+                "url": (local_path(h.fiche, req.base) or h.fiche) + "#" + h.anchor} for h in hits]
+    if media_type == JSON:
+        data = {"query": q, "filters": {k: v for k, v in filters.items() if v}, "page": page_no,
+                "results": [{k: v for k, v in r.items()} for r in results],
+                "next": page_url(page_no + 1) if more else None,
+                "previous": page_url(page_no - 1) if page_no > 1 and not error else None}
+        if error:
+            data["error"] = error
+        return _json_response(data, status)
+    for r in results:  # snippet_html: the search's escaped text, <b> marks
+        r["snippet_markup"] = Markup(_only_marks(r["snippet_html"]))
+        r["place"] = _place_of(r["section"], r["anchor"])
+    ministries = next((items for name, items in _cached("home", req, lambda: _home_facts(req))["browse"]
+                       if name == "Ministries"), [])
+    return html_response(render(
+        "search.html", title=f"Search: {q}" if q else "Search", q=q, filters=filters, error=error,
+        results=results, first=(page_no - 1) * RESULTS_PER_PAGE + 1, page_no=page_no,
+        next=page_url(page_no + 1) if more else None,
+        previous=page_url(page_no - 1) if page_no > 1 and not error else None,
+        ministries=[(short_name(m), name) for m, name, _ in ministries], verdicts=VERDICT_FILTERS),
+        status, vary=True)
+
+
+def _only_marks(snippet_html: str) -> str:
+    """The search's snippet HTML, checked: escaped text whose ``<b>`` marks become ``<mark>``;
+    any other tag is escaped again.
+
+    >>> _only_marks("a <b>waterstof</b> &amp; <i>x</i>")
+    'a <mark>waterstof</mark> &amp; &lt;i&gt;x&lt;/i&gt;'
+    """
+    marks = {"<b>": "<mark>", "</b>": "</mark>"}
+    parts = re.split(r"(</?b>)", snippet_html)
+    return "".join(marks.get(p) or p.replace("<", "&lt;").replace(">", "&gt;") for p in parts)
+
+
+def _place_of(section: str, anchor: str) -> str:
+    """Where a passage sits on the fiche page, in words.
+
+    >>> _place_of("competence", "section-competence-2"), _place_of("footnote", "footnote-3")
+    ('Bevoegdheid, paragraph 2', 'footnote 3')
+    """
+    if anchor == "title":
+        return "title"
+    if anchor == "proposal-titles":
+        return "title of the proposal"
+    if anchor == "cited-kamerstukken":
+        return "title of a cited Kamerstuk"
+    if anchor.startswith("footnote-"):
+        return "footnote " + anchor[len("footnote-"):]
+    number = anchor.rsplit("-", 1)[-1]
+    return f"{SECTION_NAMES.get(section, section.replace('_', ' '))}, paragraph {number}"
+
+
+def report_page(req: Visit) -> Response:
+    """``/report``: the harvest report of the served store (``kgbuild.report.harvest_report``)
+    per year — fiches per source, parsed, the share of each field found, frequent warnings;
+    HTML, or JSON by negotiation."""
+    from ..report import harvest_report
+
+    media_type = negotiate(req.accept, [HTML, JSON])
+    if media_type is None:
+        return 406, {"Content-Type": "text/plain; charset=utf-8", "Vary": "Accept"}, \
+            b"Not acceptable. The report is available as: text/html, application/json\n"
+    def read() -> dict[str, Any] | None:
+        try:
+            report = harvest_report(store_dir())
+        except KgbuildError:
+            return None
+        report.pop("store", None)  # a path on the server, not the reader's business
+        return report
+
+    report = _cached("harvest report", req, read)  # once per store build
+    if report is None:
+        raise NotFound
+    if media_type == JSON:
+        return _json_response(report)
+    sources = sorted({s for y in report["years"] for s in y.get("found", {})})
+    return html_response(render("report.html", title="Harvest report", report=report,
+                                sources=sources), vary=True)

@@ -537,3 +537,73 @@ def _prefixed(req: Visit, value: str) -> str:
             return f"{prefix}:{value[len(ns):]}"
     return value
 
+
+
+# --- the search index, lookup, cited papers' metadata -----------------------------------------
+
+
+def search_index() -> Path:
+    """The full-text index of the served build (``kgbuild.search``), swapped with the store."""
+    from ..search import INDEX_DIR
+
+    return _config.store_dir / INDEX_DIR
+
+
+def fiche_text(req: Visit, fiche: str) -> list[tuple[str, str, str]]:
+    """``(section, anchor, text)`` of a fiche's passages in page order, as the search index
+    holds them (so every anchor a hit carries is on the page); none without an index."""
+    from ..search import SearchError, fiche_passages
+
+    def read() -> list[tuple[str, str, str]]:
+        try:
+            return fiche_passages(search_index(), fiche)
+        except SearchError:
+            return []
+
+    return _cached("text " + fiche, req, read)
+
+
+class _Row(dict):
+    """A solution whose unbound variables read as ``None`` (as pyoxigraph's do)."""
+
+    def __missing__(self, key: str) -> None:
+        return None
+
+
+class StoreView:
+    """What ``kgbuild.lookup`` reads a store through (``.query``), over a visit's ``sparql``,
+    so that the site's lookups go through the page worker pool like every other read."""
+
+    def __init__(self, req: Visit):
+        self.req = req
+
+    def query(self, query: str) -> Any:
+        result = self.req.sparql(query)
+        return [_Row(r) for r in result] if isinstance(result, list) else result
+
+
+def kamerstuk_metadata(req: Visit, subject: str) -> dict[str, str]:
+    """What the harvested metadata record says of a Kamerstuk (``graph/kamerstukken``):
+    ``title``, ``kind``, ``issued``, ``submitter``, ``dossier`` (IRI), ``dossier_title`` —
+    only the keys that are stated."""
+    rows = req.select(
+        f"SELECT ?title ?kind ?issued ?submitter ?dossier ?dossier_title WHERE {{ "
+        f"GRAPH <{req.base}graph/kamerstukken> {{ "
+        f"OPTIONAL {{ <{subject}> dcterms:title ?title }} OPTIONAL {{ <{subject}> dcterms:type ?kind }} "
+        f"OPTIONAL {{ <{subject}> dcterms:issued ?issued }} "
+        f"OPTIONAL {{ <{subject}> dcterms:creator ?submitter }} "
+        f"OPTIONAL {{ <{subject}> bnc:inDossier ?dossier OPTIONAL {{ ?dossier dcterms:title ?dossier_title }} }} "
+        f"}} }} LIMIT 1")
+    return {k: str(v.value) for k, v in (rows[0] if rows else {}).items() if str(v.value).strip()}
+
+
+def dossier_title(req: Visit, subject: str) -> str | None:
+    """A dossier's title from the harvested metadata records, if any."""
+    rows = req.select(f"SELECT ?t WHERE {{ GRAPH <{req.base}graph/kamerstukken> "
+                      f"{{ <{subject}> dcterms:title ?t }} }} LIMIT 1")
+    return str(rows[0]["t"].value) if rows else None
+
+
+def store_dir() -> Path:
+    """The served store's directory."""
+    return _config.store_dir

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
 
@@ -209,6 +210,25 @@ def source_document(req: Visit, digest: str) -> FileResponse:
                         content_disposition_type="inline")
 
 
+STATIC = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+          ".txt": "text/plain; charset=utf-8", ".md": "text/markdown; charset=utf-8"}
+
+
+def static_file(req: Visit, name: str) -> FileResponse:
+    """``/static/yasgui/{name}``: the vendored query editor, from the package's data (so an
+    installed kgbuild serves it; nothing is fetched from elsewhere), cached for a day."""
+    from importlib.resources import files
+
+    folder = files("kgbuild") / "static" / "yasgui"
+    media_type = next((t for ext, t in STATIC.items() if name.endswith(ext)), None)
+    if "/" in name or name.startswith(".") or media_type is None:
+        raise NotFound
+    path = Path(str(folder / name))
+    if not path.is_file():
+        raise NotFound
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "public, max-age=86400"})
+
+
 def context_document(req: Visit) -> Response:
     """``/context.jsonld``: the JSON-LD ``@context`` every JSON-LD answer is compacted with."""
     body = json.dumps({"@context": jsonld_context(rdf_prefixes(req))}, indent=1).encode()
@@ -315,6 +335,10 @@ async def not_found_page(request: Request, exc: Exception) -> HttpResponse:
 ROUTES = [
     site_route("/", pages.home),
     site_route("/fiches", pages.fiches_page),
+    site_route("/lookup", pages.lookup),
+    site_route("/search", pages.search_page),
+    site_route("/report", pages.report_page),
+    site_route("/static/yasgui/{name}", static_file),
     site_route("/ontology", ontology_page),
     site_route("/ontology/", ontology_page),
     site_route("/ontology.{ext}", ontology_in),

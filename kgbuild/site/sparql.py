@@ -306,10 +306,11 @@ def service_description(endpoint_url: str, media_type: str) -> bytes:
 
 
 def ui_data(prefixes_text: str, endpoint_path: str = "/sparql") -> dict:
-    """What the query UI page (``templates/query.html``) shows: the prefixes and the
-    catalogue's examples (inlined: no CDN, it works offline).
+    """What the query editor (``templates/query.html``, YASGUI) is configured with: the
+    endpoint, the prefixes (declared in its first tab and offered for completion) and the
+    catalogue's examples (each opened in a tab), inlined in the page: it asks nothing elsewhere.
 
-    >>> "eurlex-proposals" in [e["name"] for e in ui_data("PREFIX x: <http://x/>")["examples"]]
+    >>> "fiches-citing-kamerstuk" in [e["name"] for e in ui_data("PREFIX x: <http://x/>")["examples"]]
     True
     """
     examples = [{"name": q.name, "summary": q.summary, "description": q.description,
