@@ -28,6 +28,7 @@ from tests.virtuoso import Virtuoso, free_port, wait_listening
 BASE = "https://w3id.org/bnc-fiches/"
 CELEX = "http://publications.europa.eu/resource/celex/"
 CELLAR = "https://publications.europa.eu/webapi/rdf/sparql"
+SERVE_TIMEOUT = 8  # seconds: kgbuild serve's --timeout in these tests
 EHDS = "52022PC0197"  # a proposal of the corpus whose fiche gives TFEU 16 and 114 as legal basis
 
 
@@ -136,7 +137,8 @@ def broken():
 def endpoint(store, virtuoso, oxigraph_remote, broken):
     allow = [x for url in (virtuoso.sparql, oxigraph_remote, *broken.values())
              for x in ("--allow-service", url)]
-    proc, url = spawn(store, "--timeout", "4", "--workers", "2", *allow)
+    # the timeout bounds the whole federated query: room for a loaded CI machine
+    proc, url = spawn(store, "--timeout", str(SERVE_TIMEOUT), "--workers", "2", *allow)
     yield url, proc
     proc.terminate()
     proc.wait(10)
@@ -327,14 +329,14 @@ def test_service_allowed_only_for_listed_endpoints(store, virtuoso):
         proc.wait(10)
 
 
-@pytest.mark.parametrize("which,seconds", [("cut", 4), ("absent", 4), ("silent", 4)])
-def test_a_failing_service_is_a_one_line_502(broken, endpoint, which, seconds):
+@pytest.mark.parametrize("which", ["cut", "absent", "silent"])
+def test_a_failing_service_is_a_one_line_502(broken, endpoint, which):
     query = "SELECT * WHERE { SERVICE <%s> { ?s ?p ?o } }" % broken[which]
     started = time.monotonic()
     resp = httpx.post(endpoint[0], data={"query": query}, timeout=60)
     assert resp.status_code == 502, resp.text
     assert broken[which] in resp.text and len(resp.text.strip().splitlines()) == 1
-    assert time.monotonic() - started < seconds + 2
+    assert time.monotonic() - started < SERVE_TIMEOUT + 2
     ok = httpx.get(endpoint[0], params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
     assert ok.status_code == 200  # the workers are free
 
