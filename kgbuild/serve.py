@@ -27,6 +27,7 @@ from .errors import KgbuildError
 
 HEADER_SECONDS = 10.0  # a connection without a complete request head for this long is closed
 MAX_CONNECTIONS = 4096  # more open connections at once get 503
+WATCH_SECONDS = 0.02  # how often the supervisor looks at its fronts' fast lanes
 
 
 def default_workers(processes: int = 1) -> int:
@@ -87,6 +88,57 @@ class Server(uvicorn.Server):
                 del idle_since[key]
 
 
+class _CoalescedWrites:
+    """A transport that gathers the writes made within one turn of the event loop into one
+    (uvicorn writes a response's head and body separately: two packets, and a client woken
+    twice). More than ``FLUSH_BYTES`` waiting, or a close, flushes at once."""
+
+    FLUSH_BYTES = 64 << 10
+
+    def __init__(self, transport, loop):
+        self._transport, self._loop = transport, loop
+        self._pending: list[bytes] = []
+        self._size = 0
+
+    def write(self, data) -> None:
+        if not self._pending:
+            self._loop.call_soon(self._flush)
+        self._pending.append(data)
+        self._size += len(data)
+        if self._size > self.FLUSH_BYTES:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            data = b"".join(self._pending) if len(self._pending) > 1 else self._pending[0]
+            self._pending, self._size = [], 0
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._pending, self._size = [], 0
+        self._transport.abort()
+
+    def __getattr__(self, name):
+        return getattr(self._transport, name)
+
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # no httptools: uvicorn's pure-Python parser, writes as they come
+    HTTP_PROTOCOL = "auto"
+else:
+    class HTTP_PROTOCOL(HttpToolsProtocol):  # noqa: N801 - what uvicorn.Config(http=) takes
+        """uvicorn's httptools protocol, writing each response in one go."""
+
+        def connection_made(self, transport) -> None:
+            super().connection_made(_CoalescedWrites(transport, self.loop))
+
+
 def print_urls(sock: socket.socket) -> None:
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
@@ -95,19 +147,20 @@ def print_urls(sock: socket.socket) -> None:
 
 
 def _config(app) -> uvicorn.Config:
-    return uvicorn.Config(app, http="auto", loop="auto", lifespan="on",
+    return uvicorn.Config(app, http=HTTP_PROTOCOL, loop="auto", lifespan="on",
                           log_level="warning", access_log=False, server_header=False,
                           limit_concurrency=MAX_CONNECTIONS, timeout_keep_alive=5,
                           timeout_graceful_shutdown=2, backlog=1024)
 
 
-def _front(sock: socket.socket, settings, client_limit, ready) -> None:
-    """One front process (forked): its own app and worker pools on the shared socket."""
+def _front(sock: socket.socket, settings, client_limit, lanes, index: int, ready) -> None:
+    """One front process (forked): its own app, fast lane and worker pools on the shared
+    socket."""
     from .site.app import create_app
     from .site.workers import _die_with_parent
 
     _die_with_parent(os.getppid())
-    server = Server(_config(create_app(settings, client_limit)))
+    server = Server(_config(create_app(settings, client_limit, lanes, index)))
     server.ready = ready
     server.run(sockets=[sock])
     os._exit(0 if server.started else 2)
@@ -115,21 +168,26 @@ def _front(sock: socket.socket, settings, client_limit, ready) -> None:
 
 def _supervise(sock: socket.socket, settings, client_limit) -> None:
     """Run ``settings.processes`` front processes on ``sock``; print the URL once all are up;
-    restart one that dies; stop them all on SIGINT/SIGTERM."""
+    watch their fast lanes (``site.fastlane.Watchdog``: a front whose in-process query runs
+    past the budget is killed); restart one that dies; stop them all on SIGINT/SIGTERM."""
     import multiprocessing
     import signal
 
+    from .site.fastlane import Lanes, Watchdog, kill_process
+
     ctx = multiprocessing.get_context("fork")
     stopping = threading.Event()
+    lanes = Lanes(settings.processes)
+    watchdog = Watchdog(lanes)
 
-    def start():
+    def start(index: int):
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_front, args=(sock, settings, client_limit, child),
-                           name="kgbuild-front")
+        proc = ctx.Process(target=_front, name="kgbuild-front",
+                           args=(sock, settings, client_limit, lanes, index, child))
         proc.start()
         return proc, parent
 
-    fronts = [start() for _ in range(settings.processes)]
+    fronts = [start(i) for i in range(settings.processes)]
     deadline = time.monotonic() + 180
     for proc, conn in fronts:
         while not conn.poll(0.2):
@@ -146,12 +204,14 @@ def _supervise(sock: socket.socket, settings, client_limit) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     while not stopping.is_set():
-        stopping.wait(0.5)
+        stopping.wait(WATCH_SECONDS)
+        watchdog.check(lambda index: kill_process(fronts[index][0].pid))
         for i, (proc, conn) in enumerate(fronts):
             if not proc.is_alive() and not stopping.is_set():
                 print(f"kgbuild serve: front process {proc.pid} ended ({proc.exitcode}); "
                       "starting another", file=sys.stderr, flush=True)
-                fronts[i] = start()
+                conn.close()
+                fronts[i] = start(i)
     for proc, _ in fronts:
         proc.terminate()
     for proc, _ in fronts:
@@ -169,7 +229,7 @@ def serve(store: Path | str = "data/store", *, host: str = "127.0.0.1", port: in
     CELLAR's endpoint is always allowed for SERVICE; ``allow_services`` adds others. A result
     larger than ``max_result_mb`` is refused (413) rather than built up in memory.
     """
-    from .site.app import Settings, create_app
+    from .site.app import Settings
     from .site.workers import ClientLimit
 
     if not (Path(store) / "oxigraph").is_dir():
@@ -193,16 +253,10 @@ def serve(store: Path | str = "data/store", *, host: str = "127.0.0.1", port: in
         raise KgbuildError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
     sock.listen(1024)
     sock.set_inheritable(True)
-    if processes > 1:
-        try:
-            _supervise(sock, settings, client_limit)
-        finally:
-            sock.close()
-        return
-    server = Server(_config(create_app(settings, client_limit)))
-    server.run(sockets=[sock])
-    if not server.started:
-        raise KgbuildError("the server did not start (see the message above)")
+    try:
+        _supervise(sock, settings, client_limit)
+    finally:
+        sock.close()
 
 
 def needs_build(fiches: Path | str, store_dir: Path | str) -> str | None:

@@ -102,6 +102,19 @@ def line(message: str) -> bytes:
     return (" ".join(str(message).split()) + "\n").encode()
 
 
+def may_hold_service(query: str) -> bool:
+    """Whether the text might hold a SERVICE at all: it has the letters "service" in any case
+    or a ``\\u`` escape (a cheap test before ``federation.holds_service``'s tokenizer).
+
+    >>> may_hold_service("ASK { ?s ?p ?o }"), may_hold_service("ASK { \\u0053ERVICE <x> {} }")
+    (False, True)
+    >>> may_hold_service("ASK { \u017fervice <x> {} }")  # the long s folds to s
+    True
+    """
+    lowered = query.lower() if query.isascii() else query.casefold()
+    return "service" in lowered or "\\u" in lowered
+
+
 def execute(store, job: Job, prefixes: dict[str, str], *,
             merged_default: bool = False) -> Answer:
     """Run one job on a pyoxigraph store: ``(status, content type, body)``.
@@ -112,7 +125,8 @@ def execute(store, job: Job, prefixes: dict[str, str], *,
     """
     import pyoxigraph as ox
 
-    if holds_service(job.query):  # SERVICE is the front's to evaluate, never a worker's
+    if may_hold_service(job.query) and holds_service(job.query):
+        # SERVICE is the front's to evaluate, never a worker's
         return 403, TEXT_PLAIN, line("a query worker runs no SERVICE: it must be evaluated "
                                      "before the query reaches it")
     kwargs: dict = {"base_iri": job.base_iri}
@@ -456,11 +470,19 @@ class ClientLimit:
     (True, False, True)
     >>> limit.leave("a"); limit.enter("a")
     True
+    >>> limit.full("a"), limit.full("c")
+    (True, False)
     """
 
     def __init__(self, limit: int, slots: int = 65536):
         self.limit = limit
         self._counts = multiprocessing.get_context("fork").Array("i", slots)  # zeroed, shared
+        self._raw = self._counts.get_obj()
+
+    def full(self, client: str) -> bool:
+        """Whether ``client`` runs its limit of queries already (read without the lock: for a
+        query that takes no worker)."""
+        return self._raw[self._slot(client)] >= self.limit
 
     def _slot(self, client: str) -> int:
         return zlib.crc32(client.encode("utf-8", "replace")) % len(self._counts)
