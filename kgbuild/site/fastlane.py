@@ -20,8 +20,10 @@ the lane closes for ``PAUSE_SECONDS``: then every query takes the worker pool.
 True
 >>> shape_of('ASK { ?s ?p "a" }') == shape_of('ASK { ?s ?p ?o }')
 False
->>> plain("SELECT * { ?s ?p 'services' }"), plain("ASK {}")
-(False, True)
+>>> shape_of("ASK { ?x ?p 1.5e3 }") == shape_of("ASK { ?x ?p 7 }") != shape_of("ASK { ?y1 ?p 7 }")
+True
+>>> shape_of("SELECT * { ?s ?p 'services' }") is None
+True
 """
 
 from __future__ import annotations
@@ -41,23 +43,25 @@ MAX_TEXT = 8192  # longer query texts never take the lane
 MAX_KILLS, PAUSE_SECONDS = 3, 300.0  # more kills within a minute close the lane for a while
 SLOTS = 1 << 16  # the shared table of slow shapes (hash % SLOTS; a clash only costs speed)
 
-_LITERALS = re.compile(r'(?=["\'<\d.+-])(?:"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|'
-                       r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|'
-                       r'(?<![\w:?$])[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)')
+_LITERALS = re.compile(  # on UTF-8: long and short strings, IRIs, numbers
+    rb'(?=["\'<0-9.+-])(?:"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|'
+    rb'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|'
+    rb'(?<![A-Za-z0-9_:?$])[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)')
 
 
-def shape_of(query: str) -> int:
+def shape_of(query: str) -> int | None:
     """A hash of the query's text without its literals, IRIs and numbers (the same in every
-    front process: they are forked from one interpreter, so share its hash seed)."""
-    return hash(_LITERALS.sub("\x00", query))
-
-
-def plain(query: str) -> bool:
-    """Whether the text surely holds no SERVICE (no ``service`` anywhere, no ``\\u`` escape)
-    and is short enough for the lane."""
+    front process: they are forked from one interpreter, so share its hash seed); ``None``
+    for a text that may not take the lane: longer than ``MAX_TEXT``, or one that might hold a
+    SERVICE (``workers.may_hold_service``: the word in any case, or a ``\\u`` escape)."""
     from .workers import may_hold_service
 
-    return len(query) <= MAX_TEXT and not may_hold_service(query)
+    if len(query) > MAX_TEXT:
+        return None
+    data = query.encode("utf-8", "surrogatepass")
+    if may_hold_service(data):
+        return None
+    return hash(_LITERALS.sub(b"\x00", data))
 
 
 class Lanes:

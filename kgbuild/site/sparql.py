@@ -24,7 +24,7 @@ from starlette.responses import Response
 from ..federation import (ServiceFailed, ServiceRefused, check_allowed, find_services,
                           read_results, resolve_services)
 from ..query import QueryError, inspect_query, load_catalogue
-from .fastlane import FastLane, plain, shape_of
+from .fastlane import FastLane, shape_of
 from .negotiation import HTML, RESULTS_JSON, endpoint_formats, quality
 from .pages import render
 from .workers import Busy, ClientLimit, Job, WorkerPool, line, may_hold_service
@@ -79,7 +79,7 @@ class Endpoint:
         thread, so this may block; others on the event loop.
 
         Accepted queries without SERVICE are remembered (applications repeat theirs), by their
-        ``shape`` (``fastlane.shape_of``) when given: a text that ``fastlane.plain`` admits
+        ``shape`` (``fastlane.shape_of``) when given: a text that has one
         holds no SERVICE, and one of an accepted query's shape is a query too (were it an
         update in disguise, the read-only store's query parser still refuses it).
         """
@@ -235,7 +235,7 @@ async def handle(endpoint: Endpoint, request: Request, origin: str) -> Response:
         deadline = time.monotonic() + endpoint.queries.timeout  # SERVICE calls included
         dataset = {"default_graphs": params.get("default-graph-uri", []),
                    "named_graphs": params.get("named-graph-uri", [])}
-        shape = shape_of(queries[0]) if plain(queries[0]) else None
+        shape = shape_of(queries[0])  # None: it may hold a SERVICE, or is long
         if shape is None and may_hold_service(queries[0]):  # remotes, the pool: a thread
             query, federated = await run_in_threadpool(
                 endpoint.prepare_query, queries[0], base_iri=endpoint_url, deadline=deadline,

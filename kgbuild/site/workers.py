@@ -102,17 +102,19 @@ def line(message: str) -> bytes:
     return (" ".join(str(message).split()) + "\n").encode()
 
 
-def may_hold_service(query: str) -> bool:
-    """Whether the text might hold a SERVICE at all: it has the letters "service" in any case
-    or a ``\\u`` escape (a cheap test before ``federation.holds_service``'s tokenizer).
+def may_hold_service(query: str | bytes) -> bool:
+    """Whether the text (or its UTF-8) might hold a SERVICE at all: it has the letters
+    "service" in any ASCII case (SPARQL keywords are ASCII, matched without regard to ASCII
+    case) or a ``\\u`` escape; a cheap test before ``federation.holds_service``'s tokenizer.
 
     >>> may_hold_service("ASK { ?s ?p ?o }"), may_hold_service("ASK { \\u0053ERVICE <x> {} }")
     (False, True)
-    >>> may_hold_service("ASK { \u017fervice <x> {} }")  # the long s folds to s
-    True
+    >>> may_hold_service("ASK { SeRvIcE <x> {} }"), may_hold_service("ASK { 'zoë' }")
+    (True, False)
     """
-    lowered = query.lower() if query.isascii() else query.casefold()
-    return "service" in lowered or "\\u" in lowered
+    data = (query if isinstance(query, bytes) else
+            query.encode("utf-8", "surrogatepass")).lower()  # bytes: ASCII letters only
+    return b"service" in data or b"\\u" in data
 
 
 def execute(store, job: Job, prefixes: dict[str, str], *,
