@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import json
 import os
 import socket
@@ -72,6 +73,7 @@ class Server(uvicorn.Server):
         self._protocol = functools.partial(self.config.http_protocol_class, config=self.config,
                                            server_state=self.server_state,
                                            app_state=self.lifespan.state)
+        gc.freeze()  # what startup made lives as long as the process: no collector passes over it
         self.channel.setblocking(False)
         loop.add_reader(self.channel.fileno(), self._adopt)
         self.ready.send("ready")
