@@ -1,10 +1,13 @@
 """``kgbuild serve``: the SPARQL endpoint and the linked-data site (``kgbuild/site/``) on
 uvicorn, and ``kgbuild up``.
 
-uvicorn parses HTTP (malformed requests get 400 from its parser, never reach the app), keeps
-connections alive and streams files; on top of it this module caps the number of connections
-and closes a connection that has not sent a complete request head within
-``HEADER_SECONDS`` (slow clients hold a few kilobytes each, never a thread).
+A supervising process listens, hands each connection to the front process with the fewest
+open ones, runs the fast lanes' watchdog (``site/fastlane.py``) and restarts a front that dies.
+In each front, uvicorn parses HTTP (malformed requests get 400 from its parser, never reach the
+app), keeps connections alive and streams files; on top of it this module caps the number of
+connections, writes each response in one go, and closes a connection that has not sent a
+complete request head within ``HEADER_SECONDS`` (slow clients hold a few kilobytes each, never
+a thread).
 
 >>> needs_build("data/fiches", "/nonexistent/store")
 'there is no store at /nonexistent/store yet'
@@ -344,7 +347,6 @@ def serve(store: Path | str = "data/store", *, host: str = "127.0.0.1", port: in
         sock.close()
         raise KgbuildError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
     sock.listen(1024)
-    sock.set_inheritable(True)
     try:
         _supervise(sock, settings, client_limit)
     finally:

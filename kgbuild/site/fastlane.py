@@ -5,8 +5,9 @@ whose query in the fast lane runs past ``BUDGET``.
 A query's shape is its text with the string literals, IRIs and numbers taken out: the
 Kamerstuk lookup for one Kamerstuk has the shape of the lookup for any other. A shape becomes
 fast when a query of that shape answered from a query worker within ``FAST_SECONDS`` with a
-small result; it stops being fast, for every front process, when one of its queries took longer
-in the fast lane (or outgrew ``MAX_BYTES``), or was killed by the watchdog. Only a text
+small result; it stops being fast, for every front process, for ``SLOW_FOR`` seconds when one
+of its queries took longer in the fast lane than ``SLOW_SECONDS`` (or outgrew ``MAX_BYTES``),
+for ``KILLED_FOR`` when the watchdog had to kill one. Only a text
 without ``service`` and without ``\\u`` escapes (so surely without a SERVICE, which the query
 workers alone may meet, network-isolated) and without a federated part enters the lane.
 
@@ -42,6 +43,8 @@ MAX_BYTES = 1 << 20  # a larger result makes its shape slow (and is answered by 
 MAX_TEXT = 8192  # longer query texts never take the lane
 MAX_KILLS, PAUSE_SECONDS = 3, 300.0  # more kills within a minute close the lane for a while
 SLOTS = 1 << 16  # the shared table of slow shapes (hash % SLOTS; a clash only costs speed)
+SLOW_FOR = 600.0  # seconds a shape that ran slow stays out of the lane (a busy machine may
+KILLED_FOR = 86400.0  # have slowed it); one the watchdog had to stop stays out a day
 
 _LITERALS = re.compile(  # on UTF-8: long and short strings, IRIs, numbers
     rb'(?=["\'<0-9.+-])(?:"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|'
@@ -72,15 +75,15 @@ class Lanes:
     def __init__(self, fronts: int):
         ctx = multiprocessing.get_context("fork")
         self.fronts = fronts
-        self.slow = ctx.RawArray("B", SLOTS)
+        self.slow = ctx.RawArray("d", SLOTS)  # time.monotonic() until which a shape is slow
         self.running = ctx.RawArray("q", 2 * fronts)
         self.closed_until = ctx.RawValue("d", 0.0)  # time.monotonic() before which none is used
 
     def is_slow(self, shape: int) -> bool:
-        return bool(self.slow[shape % SLOTS])
+        return self.slow[shape % SLOTS] > time.monotonic()
 
-    def mark_slow(self, shape: int) -> None:
-        self.slow[shape % SLOTS] = 1
+    def mark_slow(self, shape: int, seconds: float = SLOW_FOR) -> None:
+        self.slow[shape % SLOTS] = time.monotonic() + seconds
 
     def open(self) -> bool:
         return time.monotonic() >= self.closed_until.value
@@ -160,7 +163,7 @@ class Watchdog:
             started = running[2 * index]
             if not started or now - started <= BUDGET * 1e9:
                 continue
-            self.lanes.mark_slow(running[2 * index + 1])
+            self.lanes.mark_slow(running[2 * index + 1], KILLED_FOR)
             running[2 * index] = 0
             print(f"kgbuild serve: a query in front process {index}'s fast lane ran past "
                   f"{BUDGET:g} s: restarting that front; queries of its shape now run in the "
