@@ -1,10 +1,13 @@
 """``kgbuild serve``: the SPARQL endpoint and the linked-data site (``kgbuild/site/``) on
 uvicorn, and ``kgbuild up``.
 
-uvicorn parses HTTP (malformed requests get 400 from its parser, never reach the app), keeps
-connections alive and streams files; on top of it this module caps the number of connections
-and closes a connection that has not sent a complete request head within
-``HEADER_SECONDS`` (slow clients hold a few kilobytes each, never a thread).
+A supervising process listens, hands each connection to the front process with the fewest
+open ones, runs the fast lanes' watchdog (``site/fastlane.py``) and restarts a front that dies.
+In each front, uvicorn parses HTTP (malformed requests get 400 from its parser, never reach the
+app), keeps connections alive and streams files; on top of it this module caps the number of
+connections, writes each response in one go, and closes a connection that has not sent a
+complete request head within ``HEADER_SECONDS`` (slow clients hold a few kilobytes each, never
+a thread).
 
 >>> needs_build("data/fiches", "/nonexistent/store")
 'there is no store at /nonexistent/store yet'
@@ -13,6 +16,8 @@ and closes a connection that has not sent a complete request head within
 from __future__ import annotations
 
 import asyncio
+import functools
+import gc
 import json
 import os
 import socket
@@ -22,11 +27,13 @@ import time
 from pathlib import Path
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from .errors import KgbuildError
 
 HEADER_SECONDS = 10.0  # a connection without a complete request head for this long is closed
 MAX_CONNECTIONS = 4096  # more open connections at once get 503
+WATCH_SECONDS = 0.02  # how often the supervisor looks at its fronts' fast lanes
 
 
 def default_workers(processes: int = 1) -> int:
@@ -52,20 +59,51 @@ def _raise_open_files() -> None:
 
 
 class Server(uvicorn.Server):
-    """uvicorn's server, telling its parent (or printing the URL) once the workers are up, and
-    closing slow clients."""
+    """uvicorn's server in a front process: it takes the connections the supervisor hands it
+    over ``channel`` (``socket.send_fds``), tells its parent once the workers are up (over
+    ``ready``), keeps its count of open connections in ``gauge[index]`` and closes slow
+    clients."""
 
-    ready = None  # a multiprocessing Connection in a front process; None: print the URL
+    channel = ready = gauge = None
+    index = 0
 
     async def startup(self, sockets=None) -> None:
-        await super().startup(sockets=sockets)
+        await super().startup(sockets=[])  # no listener of its own
         if self.should_exit:
             return
-        if self.ready is not None:
-            self.ready.send("ready")
-        else:
-            print_urls(sockets[0])
-        asyncio.get_running_loop().create_task(self._close_slow_clients())
+        loop = asyncio.get_running_loop()
+        HTTP_PROTOCOL.gauge, HTTP_PROTOCOL.gauge_index = self.gauge, self.index
+        self._protocol = functools.partial(self.config.http_protocol_class, config=self.config,
+                                           server_state=self.server_state,
+                                           app_state=self.lifespan.state)
+        gc.freeze()  # what startup made lives as long as the process: no collector passes over it
+        self.channel.setblocking(False)
+        loop.add_reader(self.channel.fileno(), self._adopt)
+        self.ready.send("ready")
+        loop.create_task(self._close_slow_clients())
+
+    def _adopt(self) -> None:
+        """Serve the connections the supervisor sent."""
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                _, fds, _, _ = socket.recv_fds(self.channel, 16, 64)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:  # the supervisor is gone
+                loop.remove_reader(self.channel.fileno())
+                return
+            if not fds:  # end of file: the supervisor is gone
+                loop.remove_reader(self.channel.fileno())
+                return
+            for fd in fds:
+                loop.create_task(self._take(socket.socket(fileno=fd)))
+
+    async def _take(self, sock: socket.socket) -> None:
+        try:
+            await asyncio.get_running_loop().connect_accepted_socket(self._protocol, sock)
+        except OSError:  # the client left already
+            sock.close()
 
     async def _close_slow_clients(self) -> None:
         idle_since: dict[int, float] = {}
@@ -87,6 +125,63 @@ class Server(uvicorn.Server):
                 del idle_since[key]
 
 
+class _CoalescedWrites:
+    """A transport that gathers the writes made within one turn of the event loop into one
+    (uvicorn writes a response's head and body separately: two packets, and a client woken
+    twice). More than ``FLUSH_BYTES`` waiting, or a close, flushes at once."""
+
+    FLUSH_BYTES = 64 << 10
+
+    def __init__(self, transport, loop):
+        self._transport, self._loop = transport, loop
+        self._pending: list[bytes] = []
+        self._size = 0
+
+    def write(self, data) -> None:
+        if not self._pending:
+            self._loop.call_soon(self._flush)
+        self._pending.append(data)
+        self._size += len(data)
+        if self._size > self.FLUSH_BYTES:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            data = b"".join(self._pending) if len(self._pending) > 1 else self._pending[0]
+            self._pending, self._size = [], 0
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._pending, self._size = [], 0
+        self._transport.abort()
+
+    def __getattr__(self, name):
+        return getattr(self._transport, name)
+
+
+class HTTP_PROTOCOL(HttpToolsProtocol):  # noqa: N801 - what uvicorn.Config(http=) takes
+    """uvicorn's httptools protocol, writing each response in one go and counting the
+    front's open connections in shared memory (the supervisor hands new ones to the
+    front with the fewest)."""
+
+    gauge, gauge_index = None, 0
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(_CoalescedWrites(transport, self.loop))
+        if self.gauge is not None:
+            self.gauge[self.gauge_index] = len(self.connections)
+
+    def connection_lost(self, exc) -> None:
+        super().connection_lost(exc)
+        if self.gauge is not None:
+            self.gauge[self.gauge_index] = len(self.connections)
+
+
 def print_urls(sock: socket.socket) -> None:
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
@@ -95,49 +190,103 @@ def print_urls(sock: socket.socket) -> None:
 
 
 def _config(app) -> uvicorn.Config:
-    return uvicorn.Config(app, http="auto", loop="auto", lifespan="on",
+    return uvicorn.Config(app, http=HTTP_PROTOCOL, loop="auto", lifespan="on",
                           log_level="warning", access_log=False, server_header=False,
                           limit_concurrency=MAX_CONNECTIONS, timeout_keep_alive=5,
                           timeout_graceful_shutdown=2, backlog=1024)
 
 
-def _front(sock: socket.socket, settings, client_limit, ready) -> None:
-    """One front process (forked): its own app and worker pools on the shared socket."""
+def _front(channel: socket.socket, settings, client_limit, lanes, gauge, index: int,
+           ready) -> None:
+    """One front process (forked): its own app, fast lane and worker pools, serving the
+    connections the supervisor sends over ``channel``."""
     from .site.app import create_app
     from .site.workers import _die_with_parent
 
     _die_with_parent(os.getppid())
-    server = Server(_config(create_app(settings, client_limit)))
-    server.ready = ready
-    server.run(sockets=[sock])
+    server = Server(_config(create_app(settings, client_limit, lanes, index)))
+    server.channel, server.ready, server.gauge, server.index = channel, ready, gauge, index
+    server.run()
     os._exit(0 if server.started else 2)
 
 
+class _Front:
+    """The supervisor's view of one front process."""
+
+    def __init__(self, ctx, index: int, args: tuple):
+        self.ready_conn, child = ctx.Pipe()
+        self.channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.process = ctx.Process(target=_front, name="kgbuild-front",
+                                   args=(theirs, *args, index, child))
+        self.process.start()
+        theirs.close()
+        child.close()
+        self.channel.setblocking(False)
+        self.ready = False
+
+    def poll_ready(self) -> bool:
+        if not self.ready and self.ready_conn.poll():
+            self.ready_conn.recv()
+            self.ready = True
+        return self.ready
+
+    def close(self) -> None:
+        self.channel.close()
+        self.ready_conn.close()
+
+
+def _hand_off(sock: socket.socket, fronts: list[_Front], gauge) -> None:
+    """Accept every waiting connection and send each to the ready front with the fewest open
+    connections (one listening socket shared by the fronts would let whichever woke first take
+    them all)."""
+    while True:
+        try:
+            client, _ = sock.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as err:  # out of file descriptors: the client waits in the backlog
+            print(f"kgbuild serve: cannot accept a connection: {err}", file=sys.stderr,
+                  flush=True)
+            time.sleep(0.1)
+            return
+        with client:
+            client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            ready = [i for i, f in enumerate(fronts) if f.ready] or list(range(len(fronts)))
+            for i in sorted(ready, key=gauge.__getitem__):
+                try:
+                    socket.send_fds(fronts[i].channel, [b"c"], [client.fileno()])
+                except OSError:  # that front is dying or stuck: the next one
+                    continue
+                gauge[i] += 1
+                break
+
+
 def _supervise(sock: socket.socket, settings, client_limit) -> None:
-    """Run ``settings.processes`` front processes on ``sock``; print the URL once all are up;
-    restart one that dies; stop them all on SIGINT/SIGTERM."""
+    """Run ``settings.processes`` front processes; accept the connections on ``sock`` and hand
+    them out (``_hand_off``); print the URL once all are up; watch their fast lanes
+    (``site.fastlane.Watchdog``: a front whose in-process query runs past the budget is
+    killed); restart one that dies; stop them all on SIGINT/SIGTERM."""
     import multiprocessing
+    import select
     import signal
+
+    from .site.fastlane import Lanes, Watchdog, kill_process
 
     ctx = multiprocessing.get_context("fork")
     stopping = threading.Event()
-
-    def start():
-        parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_front, args=(sock, settings, client_limit, child),
-                           name="kgbuild-front")
-        proc.start()
-        return proc, parent
-
-    fronts = [start() for _ in range(settings.processes)]
+    lanes = Lanes(settings.processes)
+    gauge = ctx.RawArray("i", settings.processes)  # open connections per front
+    watchdog = Watchdog(lanes)
+    args = (settings, client_limit, lanes, gauge)
+    fronts = [_Front(ctx, i, args) for i in range(settings.processes)]
     deadline = time.monotonic() + 180
-    for proc, conn in fronts:
-        while not conn.poll(0.2):
-            if not proc.is_alive() or time.monotonic() > deadline:
-                for other, _ in fronts:
-                    other.kill()
+    for front in fronts:
+        while not front.poll_ready():
+            time.sleep(0.05)
+            if not front.process.is_alive() or time.monotonic() > deadline:
+                for other in fronts:
+                    other.process.kill()
                 raise KgbuildError("a front process did not start (see the message above)")
-        conn.recv()
     print_urls(sock)
 
     def stop(signum, frame):
@@ -145,19 +294,25 @@ def _supervise(sock: socket.socket, settings, client_limit) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    sock.setblocking(False)
     while not stopping.is_set():
-        stopping.wait(0.5)
-        for i, (proc, conn) in enumerate(fronts):
-            if not proc.is_alive() and not stopping.is_set():
-                print(f"kgbuild serve: front process {proc.pid} ended ({proc.exitcode}); "
-                      "starting another", file=sys.stderr, flush=True)
-                fronts[i] = start()
-    for proc, _ in fronts:
-        proc.terminate()
-    for proc, _ in fronts:
-        proc.join(10)
-        if proc.is_alive():
-            proc.kill()
+        if select.select([sock], [], [], WATCH_SECONDS)[0]:
+            _hand_off(sock, fronts, gauge)
+        watchdog.check(lambda index: kill_process(fronts[index].process.pid))
+        for i, front in enumerate(fronts):
+            front.poll_ready()
+            if not front.process.is_alive() and not stopping.is_set():
+                print(f"kgbuild serve: front process {front.process.pid} ended "
+                      f"({front.process.exitcode}); starting another", file=sys.stderr, flush=True)
+                front.close()
+                gauge[i] = 0
+                fronts[i] = _Front(ctx, i, args)
+    for front in fronts:
+        front.process.terminate()
+    for front in fronts:
+        front.process.join(10)
+        if front.process.is_alive():
+            front.process.kill()
 
 
 def serve(store: Path | str = "data/store", *, host: str = "127.0.0.1", port: int = 7878,
@@ -169,7 +324,7 @@ def serve(store: Path | str = "data/store", *, host: str = "127.0.0.1", port: in
     CELLAR's endpoint is always allowed for SERVICE; ``allow_services`` adds others. A result
     larger than ``max_result_mb`` is refused (413) rather than built up in memory.
     """
-    from .site.app import Settings, create_app
+    from .site.app import Settings
     from .site.workers import ClientLimit
 
     if not (Path(store) / "oxigraph").is_dir():
@@ -192,17 +347,10 @@ def serve(store: Path | str = "data/store", *, host: str = "127.0.0.1", port: in
         sock.close()
         raise KgbuildError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
     sock.listen(1024)
-    sock.set_inheritable(True)
-    if processes > 1:
-        try:
-            _supervise(sock, settings, client_limit)
-        finally:
-            sock.close()
-        return
-    server = Server(_config(create_app(settings, client_limit)))
-    server.run(sockets=[sock])
-    if not server.started:
-        raise KgbuildError("the server did not start (see the message above)")
+    try:
+        _supervise(sock, settings, client_limit)
+    finally:
+        sock.close()
 
 
 def needs_build(fiches: Path | str, store_dir: Path | str) -> str | None:

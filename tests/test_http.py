@@ -399,6 +399,95 @@ def test_the_queue_has_its_own_short_timeout(tmp_path_factory):
         proc.wait(10)
 
 
+def _learn_fast(url: str, query: str) -> None:
+    """Run ``query`` until a worker has answered it fast enough for its shape to take the
+    front's fast lane (a loaded machine may slow the first runs)."""
+    from kgbuild.site.fastlane import FAST_SECONDS
+
+    with httpx.Client(timeout=30) as http:
+        for _ in range(50):  # the answer's round trip bounds the worker's time from above
+            started = time.monotonic()
+            assert http.post(url, data={"query": query}).status_code == 200
+            if time.monotonic() - started < FAST_SECONDS:
+                return
+    pytest.fail("the query never answered fast enough to take the fast lane")
+
+
+def test_a_query_of_a_known_fast_shape_answers_while_every_worker_is_busy(tmp_path_factory):
+    """The Kamerstuk lookup for one Kamerstuk teaches the front its shape: the lookup for
+    another then runs in the front process, answering while the only worker runs a runaway
+    query (without the fast lane it would wait the 1 s queue timeout and get 503)."""
+    proc, url = spawn(corpus_store(tmp_path_factory), "--processes", "1", "--workers", "1",
+                      "--queue-timeout", "1", "--timeout", "20")
+    try:
+        _learn_fast(url, LOOKUP.replace("26643-640", "21501-20-1"))
+
+        def runaway():  # from another address (one query at once per client here)
+            try:
+                with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.3"),
+                                  timeout=60) as http:
+                    http.post(url, data={"query": RUNAWAY})
+            except httpx.HTTPError:
+                pass  # the server is stopped under it
+
+        threading.Thread(target=runaway, daemon=True).start()
+        time.sleep(0.5)
+        started = time.monotonic()
+        resp = httpx.get(url, params={"query": LOOKUP}, timeout=10)
+        assert resp.status_code == 200 and SEED in resp.text, resp.text
+        assert time.monotonic() - started < 0.9
+        # a query of another shape still waits for the worker: 503 after the queue timeout
+        other = httpx.get(url, params={"query": f"ASK {{ <{KST}> ?p ?o }}"}, timeout=10)
+        assert other.status_code == 503 and "Retry-After" in other.headers
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+def test_the_watchdog_kills_a_front_whose_fast_lane_query_runs_long(tmp_path_factory):
+    """A query of a known-fast shape that runs long in the front (here: LIMIT 5 is fast, the
+    same with a huge LIMIT is a runaway) is stopped by the supervisor's watchdog within a
+    fraction of a second: it kills that front (the query's connection closes), a new front
+    takes its place, and from then on that shape runs in the killable workers (503 at the
+    timeout), with no CPU left burning."""
+    from kgbuild.site.fastlane import BUDGET
+
+    from tests.test_serve import _children
+
+    shape = "SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT * WHERE {{ ?a ?b ?c . ?d ?e ?f . " \
+            "?g ?h ?i }} LIMIT {} }} }}"
+    proc, url = spawn(corpus_store(tmp_path_factory), "--processes", "1", "--workers", "2",
+                      "--timeout", "3")
+    try:
+        _learn_fast(url, shape.format(5))
+        started = time.monotonic()
+        with pytest.raises(httpx.TransportError):  # the front is killed under it
+            httpx.post(url, data={"query": shape.format(10 ** 15)}, timeout=30)
+        assert time.monotonic() - started < BUDGET + 2.0
+        deadline = time.monotonic() + 120
+        while True:  # the supervisor starts another front
+            try:
+                if httpx.get(url, params={"query": LOOKUP}, timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "no front came back"
+            time.sleep(0.2)
+        resp = httpx.post(url, data={"query": shape.format(10 ** 15)}, timeout=30)
+        assert resp.status_code == 503 and "timeout" in resp.text  # now a worker's, killed
+        time.sleep(1.0)
+        before = _children(proc.pid)
+        time.sleep(1.5)
+        after = _children(proc.pid)
+        growth = sum(after.get(pid, 0) - cpu for pid, cpu in before.items())
+        assert growth < 0.2, f"CPU still being used: {growth:.2f} s"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    log = proc.stderr.read()
+    assert "fast lane ran past" in log and "Traceback" not in log, log[-2000:]
+
+
 def test_a_connection_that_never_finishes_its_request_is_closed(server):
     from kgbuild.serve import HEADER_SECONDS
 

@@ -24,9 +24,10 @@ from starlette.responses import Response
 from ..federation import (ServiceFailed, ServiceRefused, check_allowed, find_services,
                           read_results, resolve_services)
 from ..query import QueryError, inspect_query, load_catalogue
+from .fastlane import FastLane, shape_of
 from .negotiation import HTML, RESULTS_JSON, endpoint_formats, quality
 from .pages import render
-from .workers import Busy, ClientLimit, Job, WorkerPool, line
+from .workers import Busy, ClientLimit, Job, WorkerPool, line, may_hold_service
 
 UPDATE_PARAMS = ("update", "using-graph-uri", "using-named-graph-uri")
 FORMAT_PARAMS = ("format", "output", "results")
@@ -59,13 +60,15 @@ class Endpoint:
     ui_data: dict = field(default_factory=dict)
     max_bytes: int = 256 << 20
     local_services: dict = field(default_factory=dict)  # IRI -> federation.LocalService
+    lane: FastLane | None = None  # this front's fast lane (only under the supervisor's watchdog)
     _prepared: dict[str, bool] = field(default_factory=dict)
     _client: object = None  # the httpx.Client of remote SERVICE calls, made when first needed
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def prepare_query(self, query: str, *, base_iri: str | None = None,
                       default_graphs: list[str] = (), named_graphs: list[str] = (),
-                      deadline: float | None = None) -> tuple[str, bool]:
+                      deadline: float | None = None, shape: int | None = None
+                      ) -> tuple[str, bool]:
         """THE step every query takes before it reaches a worker: refuse updates (403); find
         its SERVICE blocks on one parse and refuse those off the allowlist (403); evaluate them
         here (``federation.resolve_services``: remote calls from this process, the values the
@@ -75,9 +78,13 @@ class Endpoint:
         search service cannot answer. A query whose text mentions SERVICE is prepared in a
         thread, so this may block; others on the event loop.
 
-        Accepted queries without SERVICE are remembered (applications repeat theirs).
+        Accepted queries without SERVICE are remembered (applications repeat theirs), by their
+        ``shape`` (``fastlane.shape_of``) when given: a text that has one
+        holds no SERVICE, and one of an accepted query's shape is a query too (were it an
+        update in disguise, the read-only store's query parser still refuses it).
         """
-        if self._prepared.get(query) is False:
+        key = query if shape is None else shape
+        if self._prepared.get(key) is False:
             return query, False
         try:
             info = inspect_query(query, prefixes=self.prefixes)
@@ -91,7 +98,7 @@ class Endpoint:
             if len(query) <= 8192:  # small queries only: at most ~80 MB remembered
                 if len(self._prepared) > 10_000:
                     self._prepared.clear()
-                self._prepared[query] = False
+                self._prepared[key] = False
             return query, False
         deadline = deadline or time.monotonic() + self.queries.timeout
         try:
@@ -220,7 +227,7 @@ async def handle(endpoint: Endpoint, request: Request, origin: str) -> Response:
             raise HttpError(400, "give one 'query' parameter")
         formats = tuple(v for key in FORMAT_PARAMS for v in params.get(key, []))
         accept = request.headers.get("accept")
-        endpoint_url = origin + request.url.path
+        endpoint_url = origin + request.scope["path"]
         if not queries:
             if request.method == "POST":
                 raise HttpError(400, "missing 'query' parameter (a SPARQL query)")
@@ -228,32 +235,64 @@ async def handle(endpoint: Endpoint, request: Request, origin: str) -> Response:
         deadline = time.monotonic() + endpoint.queries.timeout  # SERVICE calls included
         dataset = {"default_graphs": params.get("default-graph-uri", []),
                    "named_graphs": params.get("named-graph-uri", [])}
-        lowered = queries[0].lower()
-        if "service" in lowered or "\\u" in lowered:  # may call remotes and the pool: a thread
+        shape = shape_of(queries[0])  # None: it may hold a SERVICE, or is long
+        if shape is None and may_hold_service(queries[0]):  # remotes, the pool: a thread
             query, federated = await run_in_threadpool(
                 endpoint.prepare_query, queries[0], base_iri=endpoint_url, deadline=deadline,
                 **dataset)
         else:
-            query, federated = endpoint.prepare_query(queries[0], base_iri=endpoint_url)
+            query, federated = endpoint.prepare_query(queries[0], base_iri=endpoint_url,
+                                                      shape=shape)
     except HttpError as err:
         return text(err.status, str(err), err.headers)
-    results_type, graph_type = endpoint_formats(accept, formats or None)
+    results_type, graph_type = formats_for(accept, formats)
     client = client_of(request)
-    if not endpoint.client_limit.enter(client):
-        return text(429, f"too many queries at once from {client} (at most "
-                    f"{endpoint.client_limit.limit}); wait for one to finish",
-                    {"Retry-After": "1"})
-    try:
-        status, ctype, body = await endpoint.queries.run(Job(
-            query, results_type, graph_type, params.get("default-graph-uri", []),
-            params.get("named-graph-uri", []), federated, endpoint.max_bytes, endpoint_url,
-            deadline if federated else None))
-    except Busy as err:
-        return text(503, f"query not run: {err}; try again later", {"Retry-After": "2"})
-    finally:
-        endpoint.client_limit.leave(client)
-    headers = {} if formats else {"Vary": "Accept"}
-    return Response(body, status, headers=headers, media_type=ctype)
+    job = Job(query, results_type, graph_type, dataset["default_graphs"], dataset["named_graphs"],
+              federated, endpoint.max_bytes, endpoint_url, deadline if federated else None)
+    lane = endpoint.lane if shape is not None and not federated else None
+    answer = None
+    if lane is not None and lane.knows_fast(shape):  # here, at once (the watchdog watches)
+        if endpoint.client_limit.full(client):
+            return too_many(endpoint, client)
+        answer = lane.run(job, shape)  # None: too big for the lane after all
+    if answer is None:
+        if not endpoint.client_limit.enter(client):
+            return too_many(endpoint, client)
+        try:
+            started = time.monotonic()
+            answer = await endpoint.queries.run(job)
+            if lane is not None:
+                lane.learn(shape, time.monotonic() - started, answer)
+        except Busy as err:
+            return text(503, f"query not run: {err}; try again later", {"Retry-After": "2"})
+        finally:
+            endpoint.client_limit.leave(client)
+    status, ctype, body = answer
+    return Response(body, status, headers=None if formats else VARY_ACCEPT, media_type=ctype)
+
+
+def too_many(endpoint: Endpoint, client: str) -> Response:
+    return text(429, f"too many queries at once from {client} (at most "
+                f"{endpoint.client_limit.limit}); wait for one to finish", {"Retry-After": "1"})
+
+
+VARY_ACCEPT = {"Vary": "Accept"}
+_formats: dict[tuple, tuple[str | None, str | None]] = {}
+
+
+def formats_for(accept: str | None, formats: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """``negotiation.endpoint_formats``, remembered (clients send the same few headers).
+
+    >>> formats_for("text/csv", ())
+    ('text/csv', None)
+    """
+    key = (accept, formats)
+    found = _formats.get(key)
+    if found is None:
+        if len(_formats) > 1000:
+            _formats.clear()
+        found = _formats[key] = endpoint_formats(accept, formats or None)
+    return found
 
 
 def describe_endpoint(endpoint: Endpoint, accept: str | None, formats: tuple[str, ...],

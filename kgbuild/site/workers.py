@@ -102,6 +102,21 @@ def line(message: str) -> bytes:
     return (" ".join(str(message).split()) + "\n").encode()
 
 
+def may_hold_service(query: str | bytes) -> bool:
+    """Whether the text (or its UTF-8) might hold a SERVICE at all: it has the letters
+    "service" in any ASCII case (SPARQL keywords are ASCII, matched without regard to ASCII
+    case) or a ``\\u`` escape; a cheap test before ``federation.holds_service``'s tokenizer.
+
+    >>> may_hold_service("ASK { ?s ?p ?o }"), may_hold_service("ASK { \\u0053ERVICE <x> {} }")
+    (False, True)
+    >>> may_hold_service("ASK { SeRvIcE <x> {} }"), may_hold_service("ASK { 'zoë' }")
+    (True, False)
+    """
+    data = (query if isinstance(query, bytes) else
+            query.encode("utf-8", "surrogatepass")).lower()  # bytes: ASCII letters only
+    return b"service" in data or b"\\u" in data
+
+
 def execute(store, job: Job, prefixes: dict[str, str], *,
             merged_default: bool = False) -> Answer:
     """Run one job on a pyoxigraph store: ``(status, content type, body)``.
@@ -112,7 +127,8 @@ def execute(store, job: Job, prefixes: dict[str, str], *,
     """
     import pyoxigraph as ox
 
-    if holds_service(job.query):  # SERVICE is the front's to evaluate, never a worker's
+    if may_hold_service(job.query) and holds_service(job.query):
+        # SERVICE is the front's to evaluate, never a worker's
         return 403, TEXT_PLAIN, line("a query worker runs no SERVICE: it must be evaluated "
                                      "before the query reaches it")
     kwargs: dict = {"base_iri": job.base_iri}
@@ -456,11 +472,19 @@ class ClientLimit:
     (True, False, True)
     >>> limit.leave("a"); limit.enter("a")
     True
+    >>> limit.full("a"), limit.full("c")
+    (True, False)
     """
 
     def __init__(self, limit: int, slots: int = 65536):
         self.limit = limit
         self._counts = multiprocessing.get_context("fork").Array("i", slots)  # zeroed, shared
+        self._raw = self._counts.get_obj()
+
+    def full(self, client: str) -> bool:
+        """Whether ``client`` runs its limit of queries already (read without the lock: for a
+        query that takes no worker)."""
+        return self._raw[self._slot(client)] >= self.limit
 
     def _slot(self, client: str) -> int:
         return zlib.crc32(client.encode("utf-8", "replace")) % len(self._counts)
