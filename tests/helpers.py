@@ -67,3 +67,27 @@ def kgbuild_measured(*args: str, timeout: float = 120) -> tuple[int, str, str, f
         took = time.monotonic() - started
         peak_kb = float(report.read() or 0)
     return done.returncode, done.stdout, done.stderr, took, peak_kb / 1024
+
+
+# A query that runs far past any timeout (a four-way cross join of the whole store).
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def start_runaway(url: str, local_address: str | None = None):
+    """Send RUNAWAY to the endpoint ``url`` from a background thread (from ``local_address``,
+    another loopback address, when given); the thread ends when the server answers or goes."""
+    import threading
+
+    import httpx
+
+    def run() -> None:
+        transport = httpx.HTTPTransport(local_address=local_address) if local_address else None
+        try:
+            with httpx.Client(transport=transport, timeout=60) as http:
+                http.post(url, data={"query": RUNAWAY})
+        except httpx.HTTPError:
+            pass  # the server is stopped under it
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread

@@ -20,7 +20,7 @@ import pytest
 import rdflib
 
 from kgbuild.serve import spawn
-from tests.helpers import corpus_store
+from tests.helpers import RUNAWAY, corpus_store, start_runaway
 
 DATA = Path(__file__).resolve().parent / "data" / "w3c-protocol"
 # Comunica's command line, installed from npm by scripts/test.sh
@@ -30,7 +30,6 @@ BASE = "https://w3id.org/bnc-fiches/"
 SEED = BASE + "id/fiche/com-2025-723"
 KST = BASE + "id/kamerstuk/26643-640"
 LOOKUP = f"SELECT ?fiche WHERE {{ ?fiche <{BASE}ontology#citesKamerstuk> <{KST}> }}"
-RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
 @pytest.fixture(scope="module")
@@ -378,14 +377,7 @@ def test_the_queue_has_its_own_short_timeout(tmp_path_factory):
     proc, url = spawn(corpus_store(tmp_path_factory), "--processes", "1", "--workers", "1",
                       "--queue-timeout", "1", "--timeout", "20")
     try:
-        def runaway():
-            try:
-                httpx.post(url, data={"query": RUNAWAY}, timeout=60)
-            except httpx.HTTPError:
-                pass  # the server is stopped under it
-
-        busy = threading.Thread(target=runaway, daemon=True)
-        busy.start()
+        start_runaway(url)
         time.sleep(0.5)
         started = time.monotonic()
         with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.9"),
@@ -422,15 +414,7 @@ def test_a_query_of_a_known_fast_shape_answers_while_every_worker_is_busy(tmp_pa
     try:
         _learn_fast(url, LOOKUP.replace("26643-640", "21501-20-1"))
 
-        def runaway():  # from another address (one query at once per client here)
-            try:
-                with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.3"),
-                                  timeout=60) as http:
-                    http.post(url, data={"query": RUNAWAY})
-            except httpx.HTTPError:
-                pass  # the server is stopped under it
-
-        threading.Thread(target=runaway, daemon=True).start()
+        start_runaway(url, "127.0.0.3")  # another address: one query at once per client here
         time.sleep(0.5)
         started = time.monotonic()
         resp = httpx.get(url, params={"query": LOOKUP}, timeout=10)

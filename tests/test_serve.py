@@ -20,7 +20,7 @@ import pytest
 
 from kgbuild.build import build
 from kgbuild.serve import spawn
-from tests.helpers import corpus_store
+from tests.helpers import RUNAWAY, corpus_store, start_runaway
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/bnc-fiches/"
@@ -29,7 +29,6 @@ KST = BASE + "id/kamerstuk/26643-640"
 LOOKUP = f"SELECT ?fiche WHERE {{ ?fiche <{BASE}ontology#citesKamerstuk> <{KST}> }}"
 CONSTRUCT = f"CONSTRUCT {{ ?fiche <{BASE}ontology#citesKamerstuk> <{KST}> }} WHERE " \
             f"{{ ?fiche <{BASE}ontology#citesKamerstuk> <{KST}> }}"
-RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
 @pytest.fixture(scope="module")
@@ -305,14 +304,7 @@ def test_runaway_queries_are_killed_and_cpu_freed(server):
 
 def test_workers_die_with_the_server(tmp_path_factory):
     proc, url = spawn(corpus_store(tmp_path_factory), "--timeout", "30", "--workers", "1")
-    def run():
-        try:
-            httpx.post(url, data={"query": RUNAWAY}, timeout=60)
-        except httpx.HTTPError:
-            pass  # the server is killed under it
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
+    start_runaway(url)
     time.sleep(1.0)
     workers = set(_children(proc.pid))
     assert workers
