@@ -35,10 +35,7 @@ False
 from __future__ import annotations
 
 import copy
-import functools
-import hashlib
 import json
-import os
 import re
 import sys
 import threading
@@ -47,10 +44,9 @@ from typing import Any, Callable
 from urllib.parse import urljoin
 
 from .harvest import (USER_AGENT, Entry, FetchError, HarvestedFile, Page, PageError, Request,
-                      Summary, harvested_files, is_harvest, now_stamp, verify)
+                      Summary, harvested_files, is_harvest, verify)
 from .harvest import Limits as HttpLimits
 from .harvest import harvest as harvest_source
-from .readers import Limits
 from .record import FicheRecord, KamerstukRef
 
 __all__ = ["DEFAULT_BASE_URL", "USER_AGENT", "TweedeKamer", "FetchError", "HarvestedFile",

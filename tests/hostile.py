@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import re
 import struct
-import sys
 import zipfile
 import zlib
 from pathlib import Path

@@ -272,6 +272,22 @@ def test_odd_host_headers_get_no_500(server, host):
         assert b"Traceback" not in answer and b'ev"il' not in answer.split(b"\r\n\r\n", 1)[1]
 
 
+def test_the_query_string_is_decoded_as_utf8(server):
+    """Percent-escapes are UTF-8; one that is not gives a one-line 400 (in the URL and in a form
+    body), while a real U+FFFD in a literal is kept."""
+    proc, url = server
+    ask = 'SELECT ?x WHERE { BIND("zo\u00eb \ufffd" AS ?x) }'
+    resp = httpx.get(url, params={"query": ask}, headers={"Accept": "text/csv"}, timeout=10)
+    assert resp.status_code == 200 and resp.text.splitlines()[1] == "zo\u00eb \ufffd"
+    for bad in (b"/sparql?query=ASK%20%7B%FF%7D", b"/sparql?query=ASK+{}&x=%C3"):
+        answer = raw(url, b"GET " + bad + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert status_of(answer) == 400, answer[:300]
+        assert answer.split(b"\r\n\r\n", 1)[1] == b"the query string is not valid UTF-8\n"
+    resp = httpx.post(url, content=b"query=ASK%20%7B%FF%7D", timeout=10,
+                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert resp.status_code == 400 and resp.text == "the form is not valid UTF-8\n"
+
+
 def test_many_slow_connections_do_not_stop_the_server(server):
     proc, url = server
     parts = urlsplit(url)

@@ -5,7 +5,6 @@ service joined with graph patterns on the built corpus store."""
 from __future__ import annotations
 
 import json
-import re
 
 import pyoxigraph as ox
 import pytest

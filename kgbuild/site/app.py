@@ -23,8 +23,6 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
-from starlette.routing import Route
 
 from ..errors import KgbuildError
 from ..query import CELLAR_ENDPOINT, QUERIES_DIR, read_prefixes
@@ -188,14 +186,8 @@ def create_app(settings: Settings, client_limit: ClientLimit | None = None,
         lane=FastLane(lanes, index, settings.store, prefixes) if lanes else None)
     reading.configure(store_dir=settings.store)
 
-    async def sparql_endpoint(request: Request):
-        return await sparql.handle(endpoint, request, request.state.origin)
-
-    methods = ["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"]
-    endpoint_routes = [Route(path, sparql_endpoint, methods=methods) for path in ENDPOINT_PATHS]
-
     app = Starlette(
-        routes=endpoint_routes + routes.ROUTES,
+        routes=routes.ROUTES,
         middleware=[Middleware(Guard),
                     Middleware(CORSMiddleware, allow_origins=["*"], allow_headers=["*"],
                                allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
@@ -207,18 +199,34 @@ def create_app(settings: Settings, client_limit: ClientLimit | None = None,
     return Front(app, endpoint, (queries, page_pool))
 
 
+def is_preflight(scope) -> bool:
+    """Whether a request is a CORS preflight (what Starlette's CORS middleware answers).
+
+    >>> is_preflight({"method": "OPTIONS", "headers": [(b"origin", b"https://a"),
+    ...               (b"access-control-request-method", b"POST")]})
+    True
+    >>> is_preflight({"method": "OPTIONS",
+    ...               "headers": [(b"access-control-request-method", b"POST")]})
+    False
+    """
+    if scope["method"] != "OPTIONS":
+        return False
+    names = {name for name, _ in scope["headers"]}
+    return b"origin" in names and b"access-control-request-method" in names
+
+
 class Front:
-    """The ASGI callable uvicorn runs: queries (GET/POST to the endpoint's paths, the hot path)
-    go straight to ``sparql.handle`` behind ``Guard``; everything else, CORS preflights
-    included, to the Starlette application. Its lifespan starts the worker pools (a failure is
-    one line in the log, no traceback) and kills them at shutdown."""
+    """The ASGI callable uvicorn runs: requests to the endpoint's paths (the hot path) go
+    straight to ``sparql.answer``, answered as ``Guard`` would; everything else, CORS
+    preflights included, to the Starlette application. Its lifespan starts the worker pools
+    (a failure is one line in the log, no traceback) and kills them at shutdown."""
 
     def __init__(self, app: Starlette, endpoint: sparql.Endpoint, pools: tuple[WorkerPool, ...]):
         self.app, self.endpoint, self.pools = app, endpoint, pools
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["path"] in ENDPOINT_PATHS and \
-                scope["method"] in ("GET", "POST", "HEAD"):
+                not is_preflight(scope):
             return await self._queries(scope, receive, send)
         if scope["type"] == "lifespan":
             return await self._lifespan(receive, send)
@@ -251,12 +259,11 @@ class Front:
         steps: this is the hot path."""
         started = False
         try:
-            origin = origin_of(scope)
-            scope.setdefault("state", {})["origin"] = origin
-            response = await sparql.handle(self.endpoint, Request(scope, receive), origin)
+            status, headers, body = await sparql.answer(self.endpoint, scope, receive,
+                                                        origin_of(scope))
+            headers.append(ANY_ORIGIN)
             started = True
-            await send({"type": "http.response.start", "status": response.status_code,
-                        "headers": [*response.raw_headers, ANY_ORIGIN]})
-            await send({"type": "http.response.body", "body": response.body})
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
         except Exception as err:  # noqa: BLE001 - one line, never a traceback
             await internal_error(scope, send, err, started)

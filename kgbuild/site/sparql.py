@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from yarl import query_to_pairs
 
 from ..federation import (ServiceFailed, ServiceRefused, check_allowed, find_services,
                           read_results, resolve_services)
@@ -43,10 +43,26 @@ class HttpError(Exception):
         self.status, self.headers = status, headers or {}
 
 
-def text(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]  # status, raw headers, body
+
+
+def reply(status: int, media_type: str, body: bytes,
+          headers: dict[str, str] | None = None) -> Answer:
+    """An answer with its Content-Type, Content-Length and ``headers``, as ASGI sends them.
+
+    >>> reply(200, "text/csv", b"a", {"Vary": "Accept"})
+    (200, [(b'content-type', b'text/csv'), (b'content-length', b'1'), (b'vary', b'Accept')], b'a')
+    """
+    raw = [(b"content-type", media_type.encode("latin-1")), (b"content-length", b"%d" % len(body))]
+    if headers:
+        raw += [(name.lower().encode("latin-1"), value.encode("latin-1"))
+                for name, value in headers.items()]
+    return status, raw, body
+
+
+def text(status: int, message: str, headers: dict[str, str] | None = None) -> Answer:
     """A one-line plain-text answer."""
-    return Response(line(message), status, headers=headers,
-                    media_type="text/plain; charset=utf-8")
+    return reply(status, "text/plain; charset=utf-8", line(message), headers)
 
 
 @dataclass
@@ -179,21 +195,50 @@ def _decode(data: bytes, charset: str, what: str) -> str:
         raise HttpError(400, f"{what} is not valid UTF-8") from None
 
 
-async def read_params(request: Request) -> dict[str, list[str]]:
+def decode_params(encoded: str, what: str) -> dict[str, list[str]]:
+    """The parameters of a URL-encoded text (``yarl.query_to_pairs``, which decodes in C); 400
+    when a percent-escape is not UTF-8.
+
+    >>> decode_params("query=ASK+%7B%7D&format=json&format=xml&x", "the query string")
+    {'query': ['ASK {}'], 'format': ['json', 'xml'], 'x': ['']}
+    >>> decode_params("query=%FF", "the form")
+    Traceback (most recent call last):
+    kgbuild.site.sparql.HttpError: the form is not valid UTF-8
+    """
+    params: dict[str, list[str]] = {}
+    for name, value in query_to_pairs(encoded):
+        params.setdefault(name, []).append(value)
+    if any("\ufffd" in v or "\ufffd" in k for k, values in params.items() for v in values):
+        try:  # an escape that is not UTF-8 was replaced, or the text holds a real U+FFFD
+            return parse_qs(encoded, keep_blank_values=True, encoding="utf-8", errors="strict")
+        except UnicodeDecodeError:
+            raise HttpError(400, f"{what} is not valid UTF-8") from None
+    return params
+
+
+def header(scope, name: bytes) -> str | None:
+    """The value of a request header (``name`` in lower case, as the server gives it), or None.
+
+    >>> header({"headers": [(b"accept", b"text/csv")]}, b"accept")
+    'text/csv'
+    """
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def read_params(scope, receive) -> dict[str, list[str]]:
     """The protocol parameters of the URL and, for POST, of the body."""
-    raw = request.scope.get("query_string", b"").decode("latin-1")
-    try:
-        params = parse_qs(raw, keep_blank_values=True, encoding="utf-8", errors="strict")
-    except UnicodeDecodeError:
-        raise HttpError(400, "the query string is not valid UTF-8") from None
-    if request.method != "POST":
+    params = decode_params(scope["query_string"].decode("latin-1"), "the query string")  # ASCII
+    if scope["method"] != "POST":
         return params
-    body = await read_body(request)
-    ctype = request.headers.get("content-type", "")
+    body = await read_body(Request(scope, receive))
+    ctype = header(scope, b"content-type") or ""
     media = ctype.split(";")[0].strip().lower()
     if media == "application/x-www-form-urlencoded":
         form = _decode(body, read_charset(ctype), "the form")
-        for key, values in parse_qs(form, keep_blank_values=True).items():
+        for key, values in decode_params(form, "the form").items():
             params.setdefault(key, []).extend(values)
     elif media == "application/sparql-query":
         params.setdefault("query", []).append(_decode(body, read_charset(ctype), "the query"))
@@ -205,73 +250,70 @@ async def read_params(request: Request) -> dict[str, list[str]]:
     return params
 
 
-def client_of(request: Request) -> str:
-    """The client's address (the per-client limit counts by it)."""
-    return request.client.host if request.client else "unknown"
-
-
-async def handle(endpoint: Endpoint, request: Request, origin: str) -> Response:
-    """Answer one request to the endpoint."""
-    if request.method == "OPTIONS":  # not a CORS preflight (the CORS middleware answers those)
-        return Response(status_code=204, headers={"Allow": "GET, HEAD, POST, OPTIONS"})
-    if request.method not in ("GET", "HEAD", "POST"):
-        return text(405, f"{request.method} is not supported here: use GET or POST",
+async def answer(endpoint: Endpoint, scope, receive, origin: str) -> Answer:
+    """Answer one request to the endpoint (an ASGI HTTP ``scope``; ``origin`` is the checked
+    ``scheme://host`` of absolute URLs)."""
+    method = scope["method"]
+    if method == "OPTIONS":  # not a CORS preflight (the CORS middleware answers those)
+        return 204, [(b"allow", b"GET, HEAD, POST, OPTIONS")], b""
+    if method not in ("GET", "HEAD", "POST"):
+        return text(405, f"{method} is not supported here: use GET or POST",
                     {"Allow": "GET, HEAD, POST, OPTIONS"})
     try:
-        params = await read_params(request)
+        params = await read_params(scope, receive)
         for key in UPDATE_PARAMS:
             if key in params:
                 raise HttpError(403, "this endpoint is read-only: SPARQL Update is not accepted")
-        queries = params.get("query", [])
+        queries = params.get("query", ())
         if len(queries) > 1:
             raise HttpError(400, "give one 'query' parameter")
-        formats = tuple(v for key in FORMAT_PARAMS for v in params.get(key, []))
-        accept = request.headers.get("accept")
-        endpoint_url = origin + request.scope["path"]
+        formats = tuple(v for key in FORMAT_PARAMS if key in params for v in params[key])
+        accept = header(scope, b"accept")
+        endpoint_url = origin + scope["path"]
         if not queries:
-            if request.method == "POST":
+            if method == "POST":
                 raise HttpError(400, "missing 'query' parameter (a SPARQL query)")
             return describe_endpoint(endpoint, accept, formats, endpoint_url)
         deadline = time.monotonic() + endpoint.queries.timeout  # SERVICE calls included
-        dataset = {"default_graphs": params.get("default-graph-uri", []),
-                   "named_graphs": params.get("named-graph-uri", [])}
+        default_graphs = params.get("default-graph-uri", [])
+        named_graphs = params.get("named-graph-uri", [])
         shape = shape_of(queries[0])  # None: it may hold a SERVICE, or is long
         if shape is None and may_hold_service(queries[0]):  # remotes, the pool: a thread
             query, federated = await run_in_threadpool(
                 endpoint.prepare_query, queries[0], base_iri=endpoint_url, deadline=deadline,
-                **dataset)
+                default_graphs=default_graphs, named_graphs=named_graphs)
         else:
             query, federated = endpoint.prepare_query(queries[0], base_iri=endpoint_url,
                                                       shape=shape)
     except HttpError as err:
         return text(err.status, str(err), err.headers)
     results_type, graph_type = formats_for(accept, formats)
-    client = client_of(request)
-    job = Job(query, results_type, graph_type, dataset["default_graphs"], dataset["named_graphs"],
-              federated, endpoint.max_bytes, endpoint_url, deadline if federated else None)
+    client = scope["client"][0] if scope.get("client") else "unknown"
+    job = Job(query, results_type, graph_type, default_graphs, named_graphs, federated,
+              endpoint.max_bytes, endpoint_url, deadline if federated else None)
     lane = endpoint.lane if shape is not None and not federated else None
-    answer = None
+    result = None
     if lane is not None and lane.knows_fast(shape):  # here, at once (the watchdog watches)
         if endpoint.client_limit.full(client):
             return too_many(endpoint, client)
-        answer = lane.run(job, shape)  # None: too big for the lane after all
-    if answer is None:
+        result = lane.run(job, shape)  # None: too big for the lane after all
+    if result is None:
         if not endpoint.client_limit.enter(client):
             return too_many(endpoint, client)
         try:
             started = time.monotonic()
-            answer = await endpoint.queries.run(job)
+            result = await endpoint.queries.run(job)
             if lane is not None:
-                lane.learn(shape, time.monotonic() - started, answer)
+                lane.learn(shape, time.monotonic() - started, result)
         except Busy as err:
             return text(503, f"query not run: {err}; try again later", {"Retry-After": "2"})
         finally:
             endpoint.client_limit.leave(client)
-    status, ctype, body = answer
-    return Response(body, status, headers=None if formats else VARY_ACCEPT, media_type=ctype)
+    status, ctype, body = result
+    return reply(status, ctype, body, None if formats else VARY_ACCEPT)
 
 
-def too_many(endpoint: Endpoint, client: str) -> Response:
+def too_many(endpoint: Endpoint, client: str) -> Answer:
     return text(429, f"too many queries at once from {client} (at most "
                 f"{endpoint.client_limit.limit}); wait for one to finish", {"Retry-After": "1"})
 
@@ -296,7 +338,7 @@ def formats_for(accept: str | None, formats: tuple[str, ...]) -> tuple[str | Non
 
 
 def describe_endpoint(endpoint: Endpoint, accept: str | None, formats: tuple[str, ...],
-                      endpoint_url: str) -> Response:
+                      endpoint_url: str) -> Answer:
     """``GET /sparql`` without a query: the query UI for browsers, the service description
     for RDF clients."""
     graph_type = endpoint_formats(accept, formats or None)[1]
@@ -304,11 +346,9 @@ def describe_endpoint(endpoint: Endpoint, accept: str | None, formats: tuple[str
     graph_q = quality(accept, graph_type) if graph_type else 0.0
     if html_q > 0 and html_q >= graph_q:
         body = render("query.html", title="SPARQL — BNC-fiches", data=endpoint.ui_data)
-        return Response(body, 200, headers={"Vary": "Accept"},
-                        media_type="text/html; charset=utf-8")
+        return reply(200, "text/html; charset=utf-8", body, VARY_ACCEPT)
     if graph_type:
-        return Response(service_description(endpoint_url, graph_type), 200,
-                        headers={"Vary": "Accept"}, media_type=graph_type)
+        return reply(200, graph_type, service_description(endpoint_url, graph_type), VARY_ACCEPT)
     return text(400, "missing 'query' parameter (a SPARQL query); open this address in a "
                 "browser for the query UI")
 

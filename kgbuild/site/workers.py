@@ -28,6 +28,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from ..errors import KgbuildError
 from ..federation import holds_service
 from .formats import serialize_triples
@@ -35,6 +37,12 @@ from .negotiation import (CSV, GRAPH_TYPES, JSONLD, RESULT_TYPES, RESULTS_JSON, 
 
 TEXT_PLAIN = "text/plain; charset=utf-8"
 SLOW_SECONDS = 0.05  # a query text that ran longer goes to the slow lane next time
+RESULT_FORMATS = {RESULTS_JSON: ox.QueryResultsFormat.JSON, CSV: ox.QueryResultsFormat.CSV,
+                  RESULTS_XML: ox.QueryResultsFormat.XML, TSV: ox.QueryResultsFormat.TSV}
+GRAPH_FORMATS = {"text/turtle": ox.RdfFormat.TURTLE, "application/trig": ox.RdfFormat.TRIG,
+                 "application/n-triples": ox.RdfFormat.N_TRIPLES,
+                 "application/rdf+xml": ox.RdfFormat.RDF_XML,
+                 "application/n-quads": ox.RdfFormat.N_QUADS}  # JSON-LD: formats.serialize_triples
 
 
 class Busy(Exception):
@@ -118,16 +126,15 @@ def may_hold_service(query: str | bytes) -> bool:
 
 
 def execute(store, job: Job, prefixes: dict[str, str], *,
-            merged_default: bool = False) -> Answer:
+            merged_default: bool = False, service_free: bool = False) -> Answer:
     """Run one job on a pyoxigraph store: ``(status, content type, body)``.
 
     The default graph is the union of all graphs, or, with ``merged_default``, the store's own
     default graph, which then holds the RDF merge of all graphs (see ``merged_default_graph``).
-    ``prefixes`` are declared for a query that uses one without declaring it.
+    ``prefixes`` are declared for a query that uses one without declaring it. A text holding a
+    SERVICE is refused, unless the caller has made sure it holds none (``service_free``).
     """
-    import pyoxigraph as ox
-
-    if may_hold_service(job.query) and holds_service(job.query):
+    if not service_free and may_hold_service(job.query) and holds_service(job.query):
         # SERVICE is the front's to evaluate, never a worker's
         return 403, TEXT_PLAIN, line("a query worker runs no SERVICE: it must be evaluated "
                                      "before the query reaches it")
@@ -159,19 +166,14 @@ def execute(store, job: Job, prefixes: dict[str, str], *,
             if media == JSONLD:
                 out.write(serialize_triples(list(results), media, prefixes=prefixes))
             else:
-                fmt = {"text/turtle": ox.RdfFormat.TURTLE,
-                       "application/n-triples": ox.RdfFormat.N_TRIPLES,
-                       "application/rdf+xml": ox.RdfFormat.RDF_XML,
-                       "application/trig": ox.RdfFormat.TRIG,
-                       "application/n-quads": ox.RdfFormat.N_QUADS}[media]
+                fmt = GRAPH_FORMATS[media]
                 with_prefixes = media in ("text/turtle", "application/trig", "application/rdf+xml")
                 ox.serialize(results, out, format=fmt, prefixes=prefixes if with_prefixes else None)
             return 200, media, out.getvalue()
         media = job.results_type
         if media is None:
             return not_acceptable("SELECT/ASK", RESULT_TYPES)
-        fmt = {RESULTS_JSON: ox.QueryResultsFormat.JSON, RESULTS_XML: ox.QueryResultsFormat.XML,
-               CSV: ox.QueryResultsFormat.CSV, TSV: ox.QueryResultsFormat.TSV}[media]
+        fmt = RESULT_FORMATS[media]
         out = _Capped(job.max_bytes)
         results.serialize(out, format=fmt)
         return 200, media + ("; charset=utf-8" if media in (CSV, TSV) else ""), out.getvalue()
