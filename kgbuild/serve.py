@@ -27,11 +27,13 @@ import time
 from pathlib import Path
 
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from .errors import KgbuildError
 
 HEADER_SECONDS = 10.0  # a connection without a complete request head for this long is closed
+MAX_HEAD = 64 << 10  # a request head this long gets 414 (URL) or 431 (headers): uvicorn's parser
+# would gather any length, and its URL parser cannot take 64 KiB (16-bit offsets)
 MAX_CONNECTIONS = 4096  # more open connections at once get 503
 WATCH_SECONDS = 0.02  # how often the supervisor looks at its fronts' fast lanes
 
@@ -164,12 +166,50 @@ class _CoalescedWrites:
         return getattr(self._transport, name)
 
 
+class _HeadTooLarge(Exception):
+    """Raised in a parser callback: the request head outgrew ``MAX_HEAD``."""
+
+
 class HTTP_PROTOCOL(HttpToolsProtocol):  # noqa: N801 - what uvicorn.Config(http=) takes
-    """uvicorn's httptools protocol, writing each response in one go and counting the
-    front's open connections in shared memory (the supervisor hands new ones to the
-    front with the fewest)."""
+    """uvicorn's httptools protocol, writing each response in one go, refusing a request head
+    (URL and headers) of ``MAX_HEAD`` bytes or more (414 or 431, then the connection closes),
+    and counting the front's open connections in shared
+    memory (the supervisor hands new ones to the front with the fewest)."""
 
     gauge, gauge_index = None, 0
+    head_size, refusal = 0, None
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.head_size = 0
+
+    def on_url(self, url: bytes) -> None:
+        self.head_size += len(url)
+        if self.head_size >= MAX_HEAD:
+            self.refusal = (414, f"the URL is {MAX_HEAD >> 10} KiB or longer: send a long "
+                                 "query with POST")
+            raise _HeadTooLarge
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.head_size += len(name) + len(value) + 4
+        if self.head_size >= MAX_HEAD:
+            self.refusal = (431, f"the request head is {MAX_HEAD >> 10} KiB or larger")
+            raise _HeadTooLarge
+        super().on_header(name, value)
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to what its parser refused (a callback's exception among them)."""
+        if self.refusal is None:
+            return super().send_400_response(msg)
+        status, message = self.refusal
+        body = message.encode() + b"\n"
+        self.transport.write(b"".join([
+            STATUS_LINE[status], *(b"%s: %s\r\n" % pair for pair in
+                                   self.server_state.default_headers),
+            b"content-type: text/plain; charset=utf-8\r\ncontent-length: %d\r\n"
+            b"connection: close\r\n\r\n" % len(body), body]))
+        self.transport.close()
 
     def connection_made(self, transport) -> None:
         super().connection_made(_CoalescedWrites(transport, self.loop))

@@ -272,6 +272,37 @@ def test_odd_host_headers_get_no_500(server, host):
         assert b"Traceback" not in answer and b'ev"il' not in answer.split(b"\r\n\r\n", 1)[1]
 
 
+@pytest.mark.parametrize("head,status", [
+    (b"GET /sparql?query=" + b"a" * (64 << 20) + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+    (b"GET /sparql HTTP/1.1\r\nHost: x\r\nX-A: " + b"b" * (64 << 20) + b"\r\n\r\n", 431),
+    (b"GET /sparql HTTP/1.1\r\nHost: x\r\n" + b"X: b\r\n" * 200_000 + b"\r\n", 431)],
+    ids=["long-url", "long-header", "many-headers"])
+def test_a_request_head_larger_than_the_limit_is_refused_with_bounded_memory(server, head, status):
+    """uvicorn's parser gathers a URL or headers of any length; at 64 KiB the front answers 414
+    or 431 and closes the connection."""
+    proc, url = server
+    before = rss_kb(proc.pid)
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        try:
+            for start in range(0, len(head), 1 << 20):
+                sock.sendall(head[start:start + (1 << 20)])
+        except OSError:  # the server refused and closed while this was still sending
+            pass
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except OSError:
+            pass
+    assert status_of(answer) == status, answer[:300]
+    assert answer.split(b"\r\n\r\n", 1)[1].count(b"\n") == 1 and b"64 KiB" in answer
+    assert rss_kb(proc.pid) - before < 20_000
+    long_query = b"ASK%20%7B%20BIND(%22" + b"a" * 65_000 + b"%22%20AS%20?x)%7D"  # allowed
+    assert status_of(raw(url, b"GET /sparql?query=" + long_query + b" HTTP/1.1\r\nHost: x\r\n"
+                         b"Connection: close\r\n\r\n", timeout=30)) == 200
+
+
 def test_the_query_string_is_decoded_as_utf8(server):
     """Percent-escapes are UTF-8; one that is not gives a one-line 400 (in the URL and in a form
     body), while a real U+FFFD in a literal is kept."""

@@ -206,9 +206,11 @@ def decode_params(encoded: str, what: str) -> dict[str, list[str]]:
     kgbuild.site.sparql.HttpError: the form is not valid UTF-8
     """
     params: dict[str, list[str]] = {}
+    replaced = False
     for name, value in query_to_pairs(encoded):
         params.setdefault(name, []).append(value)
-    if any("\ufffd" in v or "\ufffd" in k for k, values in params.items() for v in values):
+        replaced = replaced or "\ufffd" in value or "\ufffd" in name
+    if replaced:
         try:  # an escape that is not UTF-8 was replaced, or the text holds a real U+FFFD
             return parse_qs(encoded, keep_blank_values=True, encoding="utf-8", errors="strict")
         except UnicodeDecodeError:
