@@ -32,6 +32,7 @@ from .workers import Busy, ClientLimit, Job, WorkerPool, line, may_hold_service
 UPDATE_PARAMS = ("update", "using-graph-uri", "using-named-graph-uri")
 FORMAT_PARAMS = ("format", "output", "results")
 MAX_BODY = 1 << 20  # a query larger than 1 MiB is refused
+MAX_PARAMS = 1000  # a query string or form with more parameters is refused
 BODY_SECONDS = 30.0  # a body that takes longer to arrive is refused (408)
 
 
@@ -197,17 +198,24 @@ def _decode(data: bytes, charset: str, what: str) -> str:
 
 def decode_params(encoded: str, what: str) -> dict[str, list[str]]:
     """The parameters of a URL-encoded text (``yarl.query_to_pairs``, which decodes in C); 400
-    when a percent-escape is not UTF-8.
+    when a percent-escape is not UTF-8 or there are more than ``MAX_PARAMS``.
 
     >>> decode_params("query=ASK+%7B%7D&format=json&format=xml&x", "the query string")
     {'query': ['ASK {}'], 'format': ['json', 'xml'], 'x': ['']}
     >>> decode_params("query=%FF", "the form")
     Traceback (most recent call last):
     kgbuild.site.sparql.HttpError: the form is not valid UTF-8
+    >>> decode_params("a&" * MAX_PARAMS, "the form")
+    Traceback (most recent call last):
+    kgbuild.site.sparql.HttpError: the form has more than 1000 parameters
     """
+    try:
+        pairs = query_to_pairs(encoded, max_fields=MAX_PARAMS)
+    except ValueError:
+        raise HttpError(400, f"{what} has more than {MAX_PARAMS} parameters") from None
     params: dict[str, list[str]] = {}
     replaced = False
-    for name, value in query_to_pairs(encoded):
+    for name, value in pairs:
         params.setdefault(name, []).append(value)
         replaced = replaced or "\ufffd" in value or "\ufffd" in name
     if replaced:
