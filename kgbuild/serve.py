@@ -130,7 +130,8 @@ class Server(uvicorn.Server):
 class _CoalescedWrites:
     """A transport that gathers the writes made within one turn of the event loop into one
     (uvicorn writes a response's head and body separately: two packets, and a client woken
-    twice). More than ``FLUSH_BYTES`` waiting, or a close, flushes at once."""
+    twice). A complete response (``HTTP_PROTOCOL.on_response_complete``), more than
+    ``FLUSH_BYTES`` waiting, or a close, flushes at once."""
 
     FLUSH_BYTES = 64 << 10
 
@@ -141,13 +142,13 @@ class _CoalescedWrites:
 
     def write(self, data) -> None:
         if not self._pending:
-            self._loop.call_soon(self._flush)
+            self._loop.call_soon(self.flush)
         self._pending.append(data)
         self._size += len(data)
         if self._size > self.FLUSH_BYTES:
-            self._flush()
+            self.flush()
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
         if self._pending:
             data = b"".join(self._pending) if len(self._pending) > 1 else self._pending[0]
             self._pending, self._size = [], 0
@@ -155,7 +156,7 @@ class _CoalescedWrites:
                 self._transport.write(data)
 
     def close(self) -> None:
-        self._flush()
+        self.flush()
         self._transport.close()
 
     def abort(self) -> None:
@@ -215,6 +216,10 @@ class HTTP_PROTOCOL(HttpToolsProtocol):  # noqa: N801 - what uvicorn.Config(http
         super().connection_made(_CoalescedWrites(transport, self.loop))
         if self.gauge is not None:
             self.gauge[self.gauge_index] = len(self.connections)
+
+    def on_response_complete(self) -> None:
+        self.transport.flush()  # the whole answer leaves now, not a turn of the loop later
+        super().on_response_complete()
 
     def connection_lost(self, exc) -> None:
         super().connection_lost(exc)
