@@ -2,8 +2,8 @@
 its event loop, with no hop to a worker; a watchdog in the supervising process kills a front
 whose query in the fast lane runs past ``BUDGET``.
 
-A query's shape is its text with the string literals and IRIs taken out, and its digits: the
-Kamerstuk lookup for one Kamerstuk has the shape of the lookup for any other (a shape that
+A query's shape is its text with comments, string literals and IRIs taken out, and its digits:
+the Kamerstuk lookup for one Kamerstuk has the shape of the lookup for any other (a shape that
 stands for two different queries costs speed, never an answer: the watchdog guards the lane).
 A shape becomes fast when a query of that shape answered from a query worker within
 ``FAST_SECONDS`` with a small result; it stops being fast, for every front process, for
@@ -23,6 +23,8 @@ the lane closes for ``PAUSE_SECONDS``: then every query takes the worker pool.
 True
 >>> shape_of('ASK { ?s ?p "a" }') == shape_of('ASK { ?s ?p ?o }')
 False
+>>> shape_of("# the cabinet's view\\nASK { ?s ?p 'a#b' }") == shape_of("#\\nASK { ?s ?p '' }")
+True
 >>> shape_of("ASK { ?x ?p 15 }") == shape_of("ASK { ?x ?p 7 }") != shape_of("ASK { ?y ?p 7 }")
 True
 >>> shape_of("SELECT * { ?s ?p 'services' }") is None
@@ -51,15 +53,16 @@ SLOTS = 1 << 16  # the shared table of slow shapes (hash % SLOTS; a clash only c
 SLOW_FOR = 600.0  # seconds a shape that ran slow stays out of the lane (a busy machine may
 KILLED_FOR = 86400.0  # have slowed it); one the watchdog had to stop stays out a day
 
-_LITERALS = re.compile(  # on UTF-8: long and short strings, IRIs (each starts with " ' or <)
+_LITERALS = re.compile(  # on UTF-8: comments, IRIs, long and short strings (the first character
+    rb'#[^\n]*|<[^<>"{}|^`\\\s]*>|'  # tells which: # < " ')
     rb'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|'
-    rb'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>')
+    rb'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'')
 _DIGITS = b"0123456789"
 
 
 def shape_of(query: str) -> int | None:
-    """A hash of the query's text without its literals, IRIs and digits (the same in every
-    front process: they are forked from one interpreter, so share its hash seed); ``None``
+    """A hash of the query's text without its comments, literals, IRIs and digits (the same in
+    every front process: they are forked from one interpreter, so share its hash seed); ``None``
     for a text that may not take the lane: longer than ``MAX_TEXT``, or one that might hold a
     SERVICE (``workers.may_hold_service``: the word in any case, or a ``\\u`` escape)."""
     if len(query) > MAX_TEXT:
