@@ -163,6 +163,9 @@ class _CoalescedWrites:
         self._pending, self._size = [], 0
         self._transport.abort()
 
+    def is_closing(self) -> bool:  # asked once a request: not through __getattr__
+        return self._transport.is_closing()
+
     def __getattr__(self, name):
         return getattr(self._transport, name)
 
