@@ -16,6 +16,7 @@ from kgbuild.errors import InputError
 from kgbuild.readers import read_bytes, read_path
 from kgbuild.readers.docx import _Numbering, _Styles, read_docx
 from tests.docxgen import make_fiche_docx
+from tests.hostile import rewrite
 
 REAL = Path(__file__).resolve().parents[1] / "data" / "fiches" / "2025D46581.docx"
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -32,19 +33,6 @@ def labelled(doc):
 
 def block_with(doc, needle):
     return next(b for b in doc.blocks if needle in b.text)
-
-
-def rewrite(data: bytes, name: str, content: bytes | None) -> bytes:
-    """The zip ``data`` with member ``name`` replaced by ``content`` (dropped if None)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            if info.filename == name:
-                if content is not None:
-                    dst.writestr(info, content)
-            else:
-                dst.writestr(info, src.read(info))
-    return out.getvalue()
 
 
 # ------------------------------------------------------------------- the real fiche
